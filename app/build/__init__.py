@@ -1,0 +1,1 @@
+"""Graph <-> Keras: build models, import model files, generate Python code."""

@@ -1,0 +1,258 @@
+"""The layer catalog: every layer type a graph may hold, described as data.
+
+A ``LayerSpec`` says how a node type becomes a Keras layer (``class_path``),
+where it sits in the palette (``category``), which input ports it has and how
+they are passed to the layer (``call``), and its params as ``ParamSpec``s.
+A node's params are entries of the layer's Keras config; params left out of
+a node take the spec's default, which is Keras's own default.
+
+The catalog is filled in two ways: a hand-curated list of the layers a course
+uses (good docs, ranges, key params shown on the node), and specs derived
+from Keras's own signatures for everything else, so a new Keras release adds
+layers without new code. See ``app.core.layer_specs``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+# Param kinds. Each tells the property editor which widget to use and the
+# validator which values are allowed.
+INT = "int"
+FLOAT = "float"
+BOOL = "bool"
+CHOICE = "choice"
+STRING = "string"
+TUPLE = "tuple"  # a tuple of ints (kernel_size, strides, shape, ...)
+ACTIVATION = "activation"
+INITIALIZER = "initializer"
+REGULARIZER = "regularizer"
+CONSTRAINT = "constraint"
+LAYER = "layer"  # a nested layer config (Bidirectional, TimeDistributed)
+ANY = "any"  # any JSON value; checked by Keras only
+
+PARAM_KINDS = (INT, FLOAT, BOOL, CHOICE, STRING, TUPLE, ACTIVATION, INITIALIZER,
+               REGULARIZER, CONSTRAINT, LAYER, ANY)
+
+ACTIVATIONS = (
+    "linear", "relu", "relu6", "leaky_relu", "elu", "selu", "gelu", "silu", "swish",
+    "mish", "sigmoid", "hard_sigmoid", "hard_silu", "tanh", "softmax", "log_softmax",
+    "softplus", "softsign", "exponential",
+)
+INITIALIZERS = (
+    "glorot_uniform", "glorot_normal", "he_uniform", "he_normal", "lecun_uniform",
+    "lecun_normal", "orthogonal", "zeros", "ones", "random_uniform", "random_normal",
+    "truncated_normal", "variance_scaling", "identity", "constant",
+)
+REGULARIZERS = ("L1", "L2", "L1L2", "OrthogonalRegularizer")
+CONSTRAINTS = ("MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm")
+
+CATEGORIES = (
+    "Input", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
+    "Recurrent", "Attention", "Merge", "Reshape", "Activation",
+    "Preprocessing and augmentation", "Pretrained", "Other",
+)
+
+# How a node's inputs are handed to the layer.
+CALL_SINGLE = "single"  # layer(x)
+CALL_LIST = "list"  # layer([x0, x1, ...]): merge layers
+CALL_POSITIONAL = "positional"  # layer(query, value, key): attention
+CALL_NONE = "none"  # an Input: no incoming edges
+
+
+@dataclass(frozen=True)
+class ParamSpec:
+    """One param of a layer: its Keras config key, kind, default and limits."""
+
+    name: str
+    kind: str
+    default: Any = None
+    doc: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[Any, ...] = ()
+    optional: bool = False  # None is allowed
+    length: int | None = None  # fixed tuple length; a bare int is accepted too
+    key: bool = False  # shown on the node's face
+    required: bool = False  # Keras has no default: every node stores a value
+
+    def check(self, value: Any) -> str | None:
+        """Why ``value`` is not allowed for this param, or None when it is."""
+        if value is None:
+            return None if self.optional or self.default is None else "a value is required"
+        checker = _CHECKERS.get(self.kind)
+        return checker(self, value) if checker else None
+
+
+@dataclass(frozen=True)
+class PortSpec:
+    """One input port of a layer."""
+
+    name: str
+    optional: bool = False
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """Everything Netloom knows about one node type."""
+
+    type: str
+    class_path: str
+    category: str
+    doc: str
+    params: tuple[ParamSpec, ...] = ()
+    inputs: tuple[PortSpec, ...] = (PortSpec("input"),)
+    call: str = CALL_SINGLE
+    min_inputs: int = 1  # for CALL_LIST: how many tensors at least
+    example_input: tuple[tuple[int | None, ...], ...] = ((8, 8, 3),)  # without batch axis
+    curated: bool = False
+    tags: tuple[str, ...] = field(default=())
+
+    @property
+    def variadic(self) -> bool:
+        """True when the layer takes a list of any number of tensors."""
+        return self.call == CALL_LIST
+
+    def param(self, name: str) -> ParamSpec | None:
+        """The spec of param ``name``, or None."""
+        for param in self.params:
+            if param.name == name:
+                return param
+        return None
+
+    def defaults(self) -> dict[str, Any]:
+        """Every param's default value."""
+        return {p.name: p.default for p in self.params}
+
+    def initial_params(self) -> dict[str, Any]:
+        """The params a new node of this type starts with: the required ones."""
+        return {p.name: p.default for p in self.params if p.required}
+
+    def key_params(self) -> tuple[ParamSpec, ...]:
+        """The params worth showing on the node's face."""
+        return tuple(p for p in self.params if p.key)
+
+
+class UnknownLayerType(KeyError):
+    """A node type the catalog does not hold."""
+
+    def __str__(self) -> str:
+        return f"Unknown layer type {self.args[0]!r}."
+
+
+class Catalog:
+    """A registry of ``LayerSpec``s by type name."""
+
+    def __init__(self, specs: Iterable[LayerSpec] = ()) -> None:
+        self._specs: dict[str, LayerSpec] = {}
+        for spec in specs:
+            self.register(spec)
+
+    def register(self, spec: LayerSpec, replace: bool = False) -> None:
+        """Add ``spec``; refuse a second spec of the same type unless ``replace``."""
+        if spec.type in self._specs and not replace:
+            raise ValueError(f"Layer type {spec.type!r} is already registered.")
+        if spec.category not in CATEGORIES:
+            raise ValueError(
+                f"Layer type {spec.type!r} has unknown category {spec.category!r}; "
+                f"expected one of {', '.join(CATEGORIES)}."
+            )
+        self._specs[spec.type] = spec
+
+    def get(self, layer_type: str) -> LayerSpec:
+        """The spec of ``layer_type``; ``UnknownLayerType`` if absent."""
+        try:
+            return self._specs[layer_type]
+        except KeyError:
+            raise UnknownLayerType(layer_type) from None
+
+    def __contains__(self, layer_type: object) -> bool:
+        return layer_type in self._specs
+
+    def __len__(self) -> int:
+        return len(self._specs)
+
+    def specs(self) -> list[LayerSpec]:
+        """Every spec, in registration order."""
+        return list(self._specs.values())
+
+    def by_category(self) -> dict[str, list[LayerSpec]]:
+        """Specs grouped by category, in the palette's order, each group by name."""
+        groups: dict[str, list[LayerSpec]] = {c: [] for c in CATEGORIES}
+        for spec in self._specs.values():
+            groups[spec.category].append(spec)
+        return {c: sorted(s, key=lambda x: x.type) for c, s in groups.items() if s}
+
+
+_default_catalog: Catalog | None = None
+
+
+def default_catalog() -> Catalog:
+    """The catalog of every built-in layer (built on first use; imports keras)."""
+    global _default_catalog
+    if _default_catalog is None:
+        from app.core.layer_specs import build_catalog
+
+        _default_catalog = build_catalog()
+    return _default_catalog
+
+
+# ---------------------------------------------------------------- value checks
+def _number(spec: ParamSpec, value: Any, integer: bool) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"expected {'an integer' if integer else 'a number'}, received {value!r}"
+    if integer and not float(value).is_integer():
+        return f"expected an integer, received {value!r}"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"expected a finite number, received {value!r}"
+    if spec.minimum is not None and value < spec.minimum:
+        return f"expected at least {spec.minimum:g}, received {value!r}"
+    if spec.maximum is not None and value > spec.maximum:
+        return f"expected at most {spec.maximum:g}, received {value!r}"
+    return None
+
+
+def _check_tuple(spec: ParamSpec, value: Any) -> str | None:
+    items = [value] if isinstance(value, int) and not isinstance(value, bool) else value
+    if not isinstance(items, (list, tuple)):
+        return f"expected an integer or a list of integers, received {value!r}"
+    if spec.length is not None and len(items) not in (1, spec.length) and not isinstance(value, int):
+        return f"expected {spec.length} integers, received {len(items)}"
+    for item in items:
+        if item is None:
+            continue
+        problem = _number(spec, item, integer=True)
+        if problem:
+            return problem
+    return None
+
+
+def _check_choice(spec: ParamSpec, value: Any) -> str | None:
+    if value in spec.choices:
+        return None
+    return f"expected one of {', '.join(map(repr, spec.choices))}, received {value!r}"
+
+
+def _check_named(spec: ParamSpec, value: Any, names: tuple[str, ...]) -> str | None:
+    if isinstance(value, dict):
+        return None if "class_name" in value else f"expected a Keras config with 'class_name', received {value!r}"
+    if isinstance(value, str):
+        return None if value in names else f"expected one of {', '.join(names)}, received {value!r}"
+    return f"expected a name or a Keras config, received {value!r}"
+
+
+_CHECKERS = {
+    INT: lambda s, v: _number(s, v, integer=True),
+    FLOAT: lambda s, v: _number(s, v, integer=False),
+    BOOL: lambda s, v: None if isinstance(v, bool) else f"expected true or false, received {v!r}",
+    CHOICE: _check_choice,
+    STRING: lambda s, v: None if isinstance(v, str) else f"expected text, received {v!r}",
+    TUPLE: _check_tuple,
+    ACTIVATION: lambda s, v: _check_named(s, v, ACTIVATIONS),
+    INITIALIZER: lambda s, v: _check_named(s, v, INITIALIZERS),
+    REGULARIZER: lambda s, v: _check_named(s, v, REGULARIZERS),
+    CONSTRAINT: lambda s, v: _check_named(s, v, CONSTRAINTS),
+}
