@@ -134,6 +134,14 @@ class Graph:
     def __iter__(self) -> Iterator[Node]:
         return iter(list(self._nodes.values()))
 
+    def index_of(self, node_id: str) -> int:
+        """The place of ``node_id`` in the node order."""
+        return list(self._nodes).index(node_id)
+
+    def edge_index(self, edge: Edge) -> int:
+        """The place of ``edge`` in the edge order."""
+        return list(self._edges).index(edge)
+
     def node(self, node_id: str) -> Node:
         """The node with ``node_id``; ``GraphError`` if there is none."""
         try:
@@ -252,8 +260,13 @@ class Graph:
         params: dict[str, Any] | None = None,
         position: tuple[float, float] = (0.0, 0.0),
         node_id: str | None = None,
+        index: int | None = None,
     ) -> Node:
-        """Add a node and return it; name and id are made unique when not given."""
+        """Add a node and return it; name and id are made unique when not given.
+
+        ``index`` puts the node at that place in the node order (undo uses it
+        to restore a deleted node exactly); by default it goes last.
+        """
         node_id = node_id or self.new_id()
         if node_id in self._nodes:
             raise GraphError(f"A node with id {node_id!r} already exists.")
@@ -261,6 +274,10 @@ class Graph:
         self._check_name(name)
         node = Node(node_id, layer_type, name, copy.deepcopy(params or {}), _point(position))
         self._nodes[node_id] = node
+        if index is not None and index < len(self._nodes) - 1:
+            items = list(self._nodes.items())
+            items.insert(index, items.pop())
+            self._nodes = dict(items)
         self.node_added.emit(node)
         self.changed.emit()
         return node
@@ -283,8 +300,8 @@ class Graph:
         self.add_edge(edge)
         return edge
 
-    def add_edge(self, edge: Edge) -> None:
-        """Add an edge; the target port must be free."""
+    def add_edge(self, edge: Edge, index: int | None = None) -> None:
+        """Add an edge; the target port must be free. ``index`` as for ``add_node``."""
         self.node(edge.source)
         self.node(edge.target)
         if edge.source == edge.target:
@@ -298,6 +315,10 @@ class Graph:
                     f"is already fed by {self.node(existing.source).name!r}."
                 )
         self._edges[edge] = None
+        if index is not None and index < len(self._edges) - 1:
+            edges = list(self._edges)
+            edges.insert(index, edges.pop())
+            self._edges = dict.fromkeys(edges)
         self._in.setdefault(edge.target, []).append(edge)
         self._out.setdefault(edge.source, []).append(edge)
         self.edge_added.emit(edge)
@@ -409,6 +430,6 @@ def _point(position: Iterable[float]) -> tuple[float, float]:
 
 
 def _canonical(graph: Graph) -> tuple[Any, Any]:
-    nodes = sorted((n.id, n.type, n.name, repr(sorted(n.params.items())), n.position) for n in graph)
-    edges = sorted((e.source, e.source_port, e.target, e.target_port) for e in graph.edges)
-    return nodes, edges
+    """Order matters: it decides the model's input and output order."""
+    nodes = [(n.id, n.type, n.name, n.params, n.position) for n in graph]
+    return nodes, graph.edges

@@ -89,3 +89,12 @@ def _make_application(node: Node, builder: Any, input_shapes: Sequence[tuple[Any
     model = builder(weights=weights, input_shape=input_shape, name=node.name, **params)
     model.trainable = bool(trainable)
     return model
+
+
+def clean_keras_message(error: BaseException) -> str:
+    """A one-paragraph version of a Keras/TensorFlow error message."""
+    text = str(error).strip() or type(error).__name__
+    for marker in ("\n\nArguments received", "\nArguments received", "\n\nCall arguments received"):
+        text = text.split(marker)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines)[:600]

@@ -1,0 +1,211 @@
+"""The ``netloom`` command: the window with no arguments, headless subcommands otherwise.
+
+Every failure ends with a non-zero exit and one line that names the file and
+the cause; ``--debug`` shows the traceback too. Nothing heavy (Keras,
+TensorFlow, Qt) is imported before it is needed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_ERROR = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(_with_open(list(sys.argv[1:] if argv is None else argv), parser))
+    _quiet_tensorflow()
+    if args.backend:
+        os.environ["KERAS_BACKEND"] = args.backend
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("netloom: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # The one place that turns any failure into one clear line.
+        if args.debug:
+            raise
+        print(f"netloom: error: {_one_line(error)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="netloom",
+        description="Netloom: draw a neural network, train it, look inside, export it. "
+        "With no command, opens the window.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
+    parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"), help="the Keras backend to use")
+    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG at 1600x1000 and exit")
+    parser.set_defaults(run=_gui, file=None)
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    def command(name: str, run, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+        sub = commands.add_parser(name, help=help_text, description=help_text)
+        sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
+        sub.set_defaults(run=run)
+        return sub
+
+    sub = command("open", _gui, "open a project (.netloom) or a Keras model (.keras, .h5) in the window")
+    sub.add_argument("file")
+    sub = command("check", _check, "validate a project: exit 0 when valid, else 1 and one line per problem")
+    sub.add_argument("file")
+    sub = command("summary", _summary, "print layers, output shapes and parameter counts")
+    sub.add_argument("file")
+    sub.add_argument("--json", action="store_true", help="print a JSON object instead of a table")
+    sub = command("import", _import, "turn a Keras model file (.keras, .h5) into a project")
+    sub.add_argument("model")
+    sub.add_argument("-o", "--output", required=True, metavar="FILE.netloom")
+    sub.add_argument("--force", action="store_true", help="overwrite an existing project file")
+    command("examples", _examples, "list the bundled example projects")
+    sub = command("new", _new, "create a project from a bundled example")
+    sub.add_argument("--example", default=None, help="example name (see `netloom examples`)")
+    sub.add_argument("-o", "--output", required=True, metavar="FILE.netloom")
+    sub.add_argument("--force", action="store_true", help="overwrite an existing file")
+    sub = command("export-script", _export_script, "write the model as a Python script (functional API)")
+    sub.add_argument("file")
+    sub.add_argument("-o", "--output", required=True, metavar="SCRIPT.py")
+    return parser
+
+
+_VALUED_OPTIONS = ("--backend", "--screenshot")
+
+
+def _with_open(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """Read ``netloom [options] FILE`` as ``netloom [options] open FILE``."""
+    commands = {"open", "check", "summary", "import", "examples", "new", "export-script", "-h", "--help"}
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in _VALUED_OPTIONS:
+            index += 2
+        elif token.startswith("-") and token not in commands:
+            index += 1
+        else:
+            return argv if token in commands else [*argv[:index], "open", *argv[index:]]
+    return argv
+
+
+# ------------------------------------------------------------------- commands
+def _gui(args: argparse.Namespace) -> int:
+    from app.ui.app import run_gui
+
+    return run_gui(args.file, screenshot=args.screenshot)
+
+
+def _check(args: argparse.Namespace) -> int:
+    from app.core.validation import validate
+
+    project = load_any(args.file)
+    result = validate(project.graph)
+    for problem in result.problems:
+        print(problem.describe(project.graph))
+    if result.valid:
+        warnings = len(result.problems)
+        print(f"{args.file}: valid ({len(project.graph)} nodes" + (f", {warnings} warning(s))" if warnings else ")"))
+        return EXIT_OK
+    return EXIT_PROBLEMS
+
+
+def _summary(args: argparse.Namespace) -> int:
+    from app.core.summary import format_summary, summarize
+    from app.core.validation import validate
+
+    project = load_any(args.file)
+    result = validate(project.graph)
+    summary = summarize(project.graph, result)
+    if args.json:
+        print(json.dumps(summary.to_json()))
+    else:
+        print(format_summary(summary))
+    return EXIT_OK if result.valid else EXIT_PROBLEMS
+
+
+def _import(args: argparse.Namespace) -> int:
+    from app.build.keras_import import import_model_file, save_imported_weights
+    from app.core.project import Project, save_project
+
+    output = _new_file(args.output, args.force)
+    graph = import_model_file(args.model)
+    weights = output.with_name(output.stem + ".weights.h5")
+    save_imported_weights(graph, args.model, str(weights))
+    project = Project(graph=graph, name=Path(args.model).stem, title=Path(args.model).stem,
+                      description=f"Imported from {Path(args.model).name}.", weights=weights.name)
+    save_project(project, output)
+    print(f"{output}: {len(graph)} nodes, weights in {weights.name}")
+    return EXIT_OK
+
+
+def _examples(args: argparse.Namespace) -> int:
+    from app.core.examples import DEFAULT_EXAMPLE, list_examples
+
+    for info in list_examples():
+        mark = " (default)" if info.name == DEFAULT_EXAMPLE else ""
+        print(f"{info.name:24} {info.title}{mark}")
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    from app.core.examples import DEFAULT_EXAMPLE, example_path
+    from app.core.project import load_project, save_project
+
+    output = _new_file(args.output, args.force)
+    project = load_project(example_path(args.example or DEFAULT_EXAMPLE))
+    project.name = output.stem
+    save_project(project, output)
+    print(f"{output}: created from example {args.example or DEFAULT_EXAMPLE!r}")
+    return EXIT_OK
+
+
+def _export_script(args: argparse.Namespace) -> int:
+    from app.build.codegen import graph_to_script
+    from app.core.project import write_atomic
+
+    project = load_any(args.file)
+    script = graph_to_script(project.graph, training=project.training)
+    write_atomic(Path(args.output), script)
+    print(f"{args.output}: written")
+    return EXIT_OK
+
+
+# -------------------------------------------------------------------- helpers
+def load_any(path: str):  # noqa: ANN201 - returns app.core.project.Project
+    """A project from a ``.netloom`` file, or from a ``.keras`` / ``.h5`` model imported on the fly."""
+    from app.core.project import Project, load_project
+
+    if Path(path).suffix.lower() in (".keras", ".h5", ".hdf5"):
+        from app.build.keras_import import import_model_file
+
+        return Project(graph=import_model_file(path), name=Path(path).stem)
+    return load_project(path)
+
+
+def _new_file(path: str, force: bool) -> Path:
+    target = Path(path)
+    if target.exists() and not force:
+        raise FileExistsError(f"{target}: already exists; use --force to overwrite it")
+    return target
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip() or type(error).__name__
+    if isinstance(error, OSError) and error.filename and error.strerror:
+        text = f"{error.filename}: {error.strerror}"
+    return " ".join(text.split())
+
+
+def _quiet_tensorflow() -> None:
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
