@@ -116,7 +116,7 @@ class GraphChecker:
             if node_id not in self._dirty and not inputs_changed:
                 continue
             shape, problems = self._check_node(node)
-            if self._shapes.get(node_id) != shape:
+            if _seen_downstream(self._shapes.get(node_id)) != _seen_downstream(shape):
                 changed.add(node_id)
             self._shapes[node_id] = shape
             self._problems[node_id] = problems
@@ -143,18 +143,18 @@ class GraphChecker:
         try:
             spec = self.catalog.get(node.type)
         except UnknownLayerType:
-            return NodeShape(), [Problem("unknown-type", f"unknown layer type {node.type!r}", node.id)]
+            return _failed([Problem("unknown-type", f"unknown layer type {node.type!r}", node.id)])
         problems = _param_problems(node, spec) + _port_problems(graph, node, spec, edges)
         if problems:
-            return NodeShape(), problems
+            return _failed(problems)
         inputs = [self._shapes.get(e.source) for e in edges]
         if any(s is None or s.error or e.source_port >= len(s.outputs) for s, e in zip(inputs, edges, strict=True)):
-            return NodeShape(), _bad_source_ports(graph, node, edges, inputs)
+            return _failed(_bad_source_ports(graph, node, edges, inputs))
         shapes = [s.outputs[e.source_port] for s, e in zip(inputs, edges, strict=True)]  # type: ignore[union-attr]
         dtypes = [s.dtypes[e.source_port] for s, e in zip(inputs, edges, strict=True)]  # type: ignore[union-attr]
         problems = _merge_problems(graph, node, edges, shapes)
         if problems:
-            return NodeShape(), problems
+            return _failed(problems)
         result = infer_layer(node, spec, shapes, dtypes)
         if result.error:
             return result, [Problem("shape", result.error, node.id)]
@@ -205,6 +205,17 @@ class GraphChecker:
 
 
 # ----------------------------------------------------------------- the checks
+def _seen_downstream(shape: NodeShape | None) -> object:
+    """What successors depend on: output shapes and dtypes, or that there are none."""
+    return None if shape is None else (shape.outputs, shape.dtypes, shape.error is None)
+
+
+def _failed(problems: list[Problem]) -> tuple[NodeShape, list[Problem]]:
+    """An unknown shape: nodes downstream wait silently, the problem is reported here."""
+    reason = problems[0].message if problems else "an input above has a problem"
+    return NodeShape(error=reason), problems
+
+
 def _param_problems(node: Node, spec: LayerSpec) -> list[Problem]:
     problems = []
     for param in spec.params:
