@@ -44,11 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     parser.add_argument("--backend", choices=("tensorflow", "jax", "torch"), help="the Keras backend to use")
-    parser.add_argument("--screenshot", metavar="OUT.png", help="render the window to a PNG at 1600x1000 and exit")
+    parser.add_argument(
+        "--screenshot", metavar="OUT.png", help="render the window to a PNG at 1600x1000 and exit"
+    )
     parser.set_defaults(run=_gui, file=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
-    def command(name: str, run, help_text: str) -> argparse.ArgumentParser:  # noqa: ANN001
+    def command(name: str, run, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
         sub.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help="show tracebacks")
         sub.set_defaults(run=run)
@@ -110,7 +112,10 @@ def _check(args: argparse.Namespace) -> int:
         print(problem.describe(project.graph))
     if result.valid:
         warnings = len(result.problems)
-        print(f"{args.file}: valid ({len(project.graph)} nodes" + (f", {warnings} warning(s))" if warnings else ")"))
+        print(
+            f"{args.file}: valid ({len(project.graph)} nodes"
+            + (f", {warnings} warning(s))" if warnings else ")")
+        )
         return EXIT_OK
     return EXIT_PROBLEMS
 
@@ -137,8 +142,13 @@ def _import(args: argparse.Namespace) -> int:
     graph = import_model_file(args.model)
     weights = output.with_name(output.stem + ".weights.h5")
     save_imported_weights(graph, args.model, str(weights))
-    project = Project(graph=graph, name=Path(args.model).stem, title=Path(args.model).stem,
-                      description=f"Imported from {Path(args.model).name}.", weights=weights.name)
+    project = Project(
+        graph=graph,
+        name=Path(args.model).stem,
+        title=Path(args.model).stem,
+        description=f"Imported from {Path(args.model).name}.",
+        weights=weights.name,
+    )
     save_project(project, output)
     print(f"{output}: {len(graph)} nodes, weights in {weights.name}")
     return EXIT_OK
@@ -177,7 +187,7 @@ def _export_script(args: argparse.Namespace) -> int:
 
 
 # -------------------------------------------------------------------- helpers
-def load_any(path: str):  # noqa: ANN201 - returns app.core.project.Project
+def load_any(path: str):
     """A project from a ``.netloom`` file, or from a ``.keras`` / ``.h5`` model imported on the fly."""
     from app.core.project import Project, load_project
 

@@ -62,7 +62,9 @@ def test_import_keras_model_and_export_script(capsys, tmp_path):
     import keras
 
     inputs = keras.Input((4,), name="features")
-    outputs = keras.layers.Dense(3, activation="softmax", name="head")(keras.layers.Dense(8, name="hidden")(inputs))
+    outputs = keras.layers.Dense(3, activation="softmax", name="head")(
+        keras.layers.Dense(8, name="hidden")(inputs)
+    )
     model = keras.Model(inputs, outputs)
     model_path = tmp_path / "tiny.keras"
     model.save(model_path)
@@ -78,11 +80,11 @@ def test_import_keras_model_and_export_script(capsys, tmp_path):
     assert "keras.layers.Dense" in script.read_text()
 
 
-@pytest.mark.parametrize("content", [b"", b"{\"app\": \"netloom\"", b"\x00\x01binary", b"[]"])
+@pytest.mark.parametrize("content", [b"", b'{"app": "netloom"', b"\x00\x01binary", b"[]"])
 def test_damaged_files_give_one_line_and_exit_2(capsys, tmp_path, content):
     path = tmp_path / "bad.netloom"
     path.write_bytes(content)
-    code, out, err = run(capsys, "check", str(path))
+    code, _out, err = run(capsys, "check", str(path))
     assert code == 2
     assert err.startswith("netloom: error: ") and str(path) in err
     assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
@@ -90,7 +92,8 @@ def test_damaged_files_give_one_line_and_exit_2(capsys, tmp_path, content):
 
 def test_missing_file_in_a_real_process_has_no_traceback(tmp_path):
     missing = tmp_path / "missing.netloom"
-    done = subprocess.run([sys.executable, "-m", "app", "summary", str(missing)],
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "summary", str(missing)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 2
     assert done.stderr.strip() == f"netloom: error: {missing}: no such file"

@@ -14,6 +14,7 @@ layers without new code. See ``app.core.layer_specs``.
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -50,6 +51,22 @@ INITIALIZERS = (
 REGULARIZERS = ("L1", "L2", "L1L2", "OrthogonalRegularizer")
 CONSTRAINTS = ("MaxNorm", "MinMaxNorm", "NonNeg", "UnitNorm")
 
+# Every name Keras itself accepts for these kinds (the tuples above are the
+# short lists offered in the property editor). Keras resolves both its
+# snake_case names and its class names; "l1_l2" is not one of them.
+ACTIVATION_NAMES = frozenset(ACTIVATIONS) | {
+    "celu", "glu", "hard_shrink", "hard_swish", "hard_tanh", "log_sigmoid", "soft_shrink",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold",
+}
+INITIALIZER_NAMES = frozenset(INITIALIZERS) | {
+    "uniform", "normal", "one", "zero", "stft",
+    "Constant", "GlorotNormal", "GlorotUniform", "HeNormal", "HeUniform", "Identity",
+    "LecunNormal", "LecunUniform", "Ones", "Orthogonal", "RandomNormal", "RandomUniform",
+    "STFT", "TruncatedNormal", "VarianceScaling", "Zeros",
+}
+REGULARIZER_NAMES = frozenset(REGULARIZERS) | {"l1", "l2", "l1l2", "orthogonal_regularizer"}
+CONSTRAINT_NAMES = frozenset(CONSTRAINTS) | {"max_norm", "min_max_norm", "non_neg", "unit_norm"}
+
 CATEGORIES = (
     "Input", "Core", "Convolution", "Pooling", "Normalization", "Regularization",
     "Recurrent", "Attention", "Merge", "Reshape", "Activation",
@@ -61,6 +78,11 @@ CALL_SINGLE = "single"  # layer(x)
 CALL_LIST = "list"  # layer([x0, x1, ...]): merge layers
 CALL_POSITIONAL = "positional"  # layer(query, value, key): attention
 CALL_NONE = "none"  # an Input: no incoming edges
+
+# Markers in ``LayerSpec.tags``. Other tags are search words, such as
+# "alias:MaxPool2D" for a class Keras also exports under another name.
+TAG_INTEGER_INPUT = "integer-input"  # expects integer ids (Embedding, CategoryEncoding)
+TAG_TENSORFLOW_ONLY = "tensorflow-only"  # runs on TensorFlow ops whatever the Keras backend
 
 
 @dataclass(frozen=True)
@@ -124,12 +146,12 @@ class LayerSpec:
         return None
 
     def defaults(self) -> dict[str, Any]:
-        """Every param's default value."""
-        return {p.name: p.default for p in self.params}
+        """Every param's default value (a fresh copy, safe to change)."""
+        return {p.name: copy.deepcopy(p.default) for p in self.params}
 
     def initial_params(self) -> dict[str, Any]:
-        """The params a new node of this type starts with: the required ones."""
-        return {p.name: p.default for p in self.params if p.required}
+        """The params a new node of this type starts with: the required ones (a fresh copy)."""
+        return {p.name: copy.deepcopy(p.default) for p in self.params if p.required}
 
     def key_params(self) -> tuple[ParamSpec, ...]:
         """The params worth showing on the node's face."""
@@ -222,11 +244,13 @@ def _check_tuple(spec: ParamSpec, value: Any) -> str | None:
     if spec.length is not None and len(items) not in (1, spec.length) and not isinstance(value, int):
         return f"expected {spec.length} integers, received {len(items)}"
     for item in items:
-        if item is None:
-            continue
-        problem = _number(spec, item, integer=True)
-        if problem:
-            return problem
+        # An item may itself be a pair, as in Cropping2D's ((top, bottom), (left, right)).
+        for number in item if isinstance(item, (list, tuple)) else [item]:
+            if number is None:
+                continue
+            problem = _number(spec, number, integer=True)
+            if problem:
+                return problem
     return None
 
 
@@ -236,12 +260,24 @@ def _check_choice(spec: ParamSpec, value: Any) -> str | None:
     return f"expected one of {', '.join(map(repr, spec.choices))}, received {value!r}"
 
 
-def _check_named(spec: ParamSpec, value: Any, names: tuple[str, ...]) -> str | None:
+def _check_named(spec: ParamSpec, value: Any, names: frozenset[str], examples: tuple[str, ...]) -> str | None:
     if isinstance(value, dict):
-        return None if "class_name" in value else f"expected a Keras config with 'class_name', received {value!r}"
+        if "class_name" in value:
+            return None
+        return f"expected a Keras config with 'class_name', received {value!r}"
     if isinstance(value, str):
-        return None if value in names else f"expected one of {', '.join(names)}, received {value!r}"
+        if value in names:
+            return None
+        return f"expected a name Keras knows, such as {', '.join(examples[:6])}; received {value!r}"
     return f"expected a name or a Keras config, received {value!r}"
+
+
+def _check_layer(spec: ParamSpec, value: Any) -> str | None:
+    if not isinstance(value, dict) or "class_name" not in value:
+        return f"expected a layer config with 'class_name' and 'config', received {value!r}"
+    if not isinstance(value.get("config", {}), dict):
+        return f"expected the layer's 'config' to be a mapping, received {value['config']!r}"
+    return None
 
 
 _CHECKERS = {
@@ -251,8 +287,9 @@ _CHECKERS = {
     CHOICE: _check_choice,
     STRING: lambda s, v: None if isinstance(v, str) else f"expected text, received {v!r}",
     TUPLE: _check_tuple,
-    ACTIVATION: lambda s, v: _check_named(s, v, ACTIVATIONS),
-    INITIALIZER: lambda s, v: _check_named(s, v, INITIALIZERS),
-    REGULARIZER: lambda s, v: _check_named(s, v, REGULARIZERS),
-    CONSTRAINT: lambda s, v: _check_named(s, v, CONSTRAINTS),
+    ACTIVATION: lambda s, v: _check_named(s, v, ACTIVATION_NAMES, ACTIVATIONS),
+    INITIALIZER: lambda s, v: _check_named(s, v, INITIALIZER_NAMES, INITIALIZERS),
+    REGULARIZER: lambda s, v: _check_named(s, v, REGULARIZER_NAMES, REGULARIZERS),
+    CONSTRAINT: lambda s, v: _check_named(s, v, CONSTRAINT_NAMES, CONSTRAINTS),
+    LAYER: _check_layer,
 }

@@ -201,7 +201,10 @@ class Compound(Edit):
 
 
 def insert_on_edge(
-    graph: Graph, edge: Edge, layer_type: str, params: dict[str, Any] | None = None,
+    graph: Graph,
+    edge: Edge,
+    layer_type: str,
+    params: dict[str, Any] | None = None,
 ) -> Compound:
     """An edit that puts a new node of ``layer_type`` in the middle of ``edge``."""
     source, target = graph.node(edge.source), graph.node(edge.target)

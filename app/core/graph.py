@@ -218,7 +218,7 @@ class Graph:
                     path.pop()
                     state[node_id] = 2
                 elif state.get(child) == 1:
-                    return path[path.index(child):] + [child]
+                    return path[path.index(child) :] + [child]
                 elif child not in state:
                     state[child] = 1
                     path.append(child)

@@ -53,7 +53,7 @@ def make_layer(node: Node, spec: LayerSpec, input_shapes: Sequence[tuple[Any, ..
     if spec.call == CALL_NONE:
         raise ValueError("Input nodes make tensors, not layers; use make_input().")
     target = resolve(spec.class_path)
-    if "Pretrained" == spec.category:
+    if spec.category == "Pretrained":
         return _make_application(node, target, input_shapes)
     return target.from_config(layer_config(node))
 

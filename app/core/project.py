@@ -131,7 +131,9 @@ def project_from_text(raw: bytes | str, origin: str = "<text>") -> Project:
         try:
             raw = raw.decode("utf-8")
         except UnicodeDecodeError as error:
-            raise ProjectError(f"{origin}: not a Netloom project (not UTF-8 text; byte {error.start})") from None
+            raise ProjectError(
+                f"{origin}: not a Netloom project (not UTF-8 text; byte {error.start})"
+            ) from None
     if not raw.strip():
         raise ProjectError(f"{origin}: the file is empty")
     try:
@@ -200,8 +202,11 @@ def _graph_from(data: Any, origin: str) -> Graph:
         params = item.get("params", {})
         _expect(params, dict, origin, f"{where}.params")
         position = item.get("position", [0, 0])
-        if (not isinstance(position, list) or len(position) != 2
-                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)):
+        if (
+            not isinstance(position, list)
+            or len(position) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
+        ):
             raise ProjectError(f"{origin}: {where}.position: expected [x, y] numbers, received {position!r}")
         try:
             graph.add_node(item["type"], item["name"], params, tuple(position), node_id=item["id"])
@@ -228,6 +233,5 @@ _KIND_NAMES = {dict: "an object", list: "a list", str: "text"}
 
 def _expect(value: Any, kind: type, origin: str, where: str) -> None:
     if not isinstance(value, kind):
-        raise ProjectError(
-            f"{origin}: {where}: expected {_KIND_NAMES.get(kind, kind.__name__)}, received {type(value).__name__}"
-        )
+        expected = _KIND_NAMES.get(kind, kind.__name__)
+        raise ProjectError(f"{origin}: {where}: expected {expected}, received {type(value).__name__}")

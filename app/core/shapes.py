@@ -62,7 +62,12 @@ def format_shape(shape: Shape | None) -> str:
     """``(None, 8, 8, 16)`` as Keras prints it; ``?`` when unknown."""
     if shape is None:
         return "?"
-    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("None" if d is None else str(d) for d in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def input_node_shape(node: Node) -> NodeShape:
@@ -82,7 +87,10 @@ _CACHE_SIZE = 8192
 
 
 def infer_layer(
-    node: Node, spec: LayerSpec, input_shapes: Sequence[Shape], input_dtypes: Sequence[str],
+    node: Node,
+    spec: LayerSpec,
+    input_shapes: Sequence[Shape],
+    input_dtypes: Sequence[str],
 ) -> NodeShape:
     """Shapes, counts and multiply-adds of one layer node given its inputs (cached)."""
     key = (node.type, _params_key(node.params), tuple(input_shapes), tuple(input_dtypes))
@@ -107,7 +115,10 @@ def _params_key(params: dict[str, Any]) -> str:
 
 
 def _infer_uncached(
-    node: Node, spec: LayerSpec, input_shapes: Sequence[Shape], input_dtypes: Sequence[str],
+    node: Node,
+    spec: LayerSpec,
+    input_shapes: Sequence[Shape],
+    input_dtypes: Sequence[str],
 ) -> NodeShape:
     import keras
 
@@ -196,8 +207,10 @@ def _attention_macs(layer: Any, input_shapes: Sequence[Shape]) -> int:
     key_len = _dim(input_shapes[1], 1) if len(input_shapes) > 1 else query_len
     projections = 0
     for dense, length in (
-        (layer.query_dense, query_len), (layer.key_dense, key_len),
-        (layer.value_dense, key_len), (layer.output_dense, query_len),
+        (layer.query_dense, query_len),
+        (layer.key_dense, key_len),
+        (layer.value_dense, key_len),
+        (layer.output_dense, query_len),
     ):
         projections += length * math.prod(dense.kernel.shape)
     heads, key_dim = layer.num_heads, layer.key_dim

@@ -51,9 +51,14 @@ class Summary:
             "macs": self.macs,
             "layers": [
                 {
-                    "name": r.name, "type": r.type, "output_shape": r.output_shape, "params": r.params,
-                    "trainable_params": r.trainable_params, "non_trainable_params": r.non_trainable_params,
-                    "macs": r.macs, "trainable": r.trainable,
+                    "name": r.name,
+                    "type": r.type,
+                    "output_shape": r.output_shape,
+                    "params": r.params,
+                    "trainable_params": r.trainable_params,
+                    "non_trainable_params": r.non_trainable_params,
+                    "macs": r.macs,
+                    "trainable": r.trainable,
                 }
                 for r in self.rows
             ],
@@ -69,14 +74,19 @@ def summarize(graph: Graph, result: CheckResult) -> Summary:
         shape = result.shapes.get(node_id)
         outputs = shape.outputs if shape else ()
         text = ", ".join(format_shape(s) for s in outputs) if outputs else "?"
-        rows.append(SummaryRow(
-            node_id, node.name, node.type, text,
-            shape.params if shape else 0,
-            shape.trainable_params if shape else 0,
-            shape.non_trainable_params if shape else 0,
-            shape.macs if shape else 0,
-            bool(node.params.get("trainable", True)),
-        ))
+        rows.append(
+            SummaryRow(
+                node_id,
+                node.name,
+                node.type,
+                text,
+                shape.params if shape else 0,
+                shape.trainable_params if shape else 0,
+                shape.non_trainable_params if shape else 0,
+                shape.macs if shape else 0,
+                bool(node.params.get("trainable", True)),
+            )
+        )
     errors = len(result.errors)
     if errors:
         return Summary(tuple(rows), None, None, None, None, errors)
@@ -104,7 +114,9 @@ def format_summary(summary: Summary) -> str:
 
     lines = [line(header), rule, *(line(row) for row in body), rule]
     if summary.total_params is None:
-        lines.append(f"Totals unavailable: the graph has {summary.errors} error(s); run `netloom check` to see them.")
+        lines.append(
+            f"Totals unavailable: the graph has {summary.errors} error(s); run `netloom check` to see them."
+        )
     else:
         lines += [
             f"Total params: {summary.total_params:,}",

@@ -16,7 +16,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from app.core.catalog import CALL_LIST, CALL_NONE, CALL_POSITIONAL, Catalog, LayerSpec, UnknownLayerType, default_catalog
+from app.core.catalog import (
+    CALL_LIST,
+    CALL_NONE,
+    CALL_POSITIONAL,
+    Catalog,
+    LayerSpec,
+    UnknownLayerType,
+    default_catalog,
+)
 from app.core.edits import AddNode, Compound, Disconnect, Edit, SetParam, insert_on_edge
 from app.core.graph import Edge, Graph, Node
 from app.core.shapes import NodeShape, Shape, format_shape, infer_layer, input_node_shape
@@ -132,8 +140,13 @@ class GraphChecker:
         edges = graph.incoming(node.id)
         if node.type == "Input":
             problems = [
-                Problem("extra-input", f"an Input takes no incoming connection; received one from "
-                        f"{graph.node(e.source).name!r}", node.id, e, fixes=(Fix("Remove the connection", Disconnect(e)),))
+                Problem(
+                    "extra-input",
+                    f"an Input takes no incoming connection; received one from {graph.node(e.source).name!r}",
+                    node.id,
+                    e,
+                    fixes=(Fix("Remove the connection", Disconnect(e)),),
+                )
                 for e in edges
             ]
             shape = input_node_shape(node)
@@ -148,7 +161,10 @@ class GraphChecker:
         if problems:
             return _failed(problems)
         inputs = [self._shapes.get(e.source) for e in edges]
-        if any(s is None or s.error or e.source_port >= len(s.outputs) for s, e in zip(inputs, edges, strict=True)):
+        if any(
+            s is None or s.error or e.source_port >= len(s.outputs)
+            for s, e in zip(inputs, edges, strict=True)
+        ):
             return _failed(_bad_source_ports(graph, node, edges, inputs))
         shapes = [s.outputs[e.source_port] for s, e in zip(inputs, edges, strict=True)]  # type: ignore[union-attr]
         dtypes = [s.dtypes[e.source_port] for s, e in zip(inputs, edges, strict=True)]  # type: ignore[union-attr]
@@ -164,22 +180,38 @@ class GraphChecker:
     def _graph_problems(self) -> list[Problem]:
         graph = self.graph
         if not len(graph):
-            return [Problem("empty", "the graph is empty: add an Input and the layers after it",
-                            fixes=(Fix("Add an Input", AddNode("Input", {"shape": [8, 8, 1]})),))]
+            return [
+                Problem(
+                    "empty",
+                    "the graph is empty: add an Input and the layers after it",
+                    fixes=(Fix("Add an Input", AddNode("Input", {"shape": [8, 8, 1]})),),
+                )
+            ]
         problems: list[Problem] = []
         inputs = graph.inputs()
         if not inputs:
             left = min(n.position[0] for n in graph) - 220.0
             top = min(n.position[1] for n in graph)
-            problems.append(Problem("no-input", "the graph has no Input node; every model starts with one",
-                                    fixes=(Fix("Add an Input", AddNode("Input", {"shape": [8, 8, 1]}, (left, top))),)))
+            problems.append(
+                Problem(
+                    "no-input",
+                    "the graph has no Input node; every model starts with one",
+                    fixes=(Fix("Add an Input", AddNode("Input", {"shape": [8, 8, 1]}, (left, top))),),
+                )
+            )
         elif not graph.outputs():
-            problems.append(Problem("no-output", "the graph has no layer after its Input, so the model has no output",
-                                    inputs[0].id))
+            problems.append(
+                Problem(
+                    "no-output",
+                    "the graph has no layer after its Input, so the model has no output",
+                    inputs[0].id,
+                )
+            )
         for node in inputs:
             if not graph.outgoing(node.id) and len(graph) > 1:
-                problems.append(Problem("unused-input", f"Input {node.name!r} feeds no layer", node.id,
-                                        severity=WARNING))
+                problems.append(
+                    Problem("unused-input", f"Input {node.name!r} feeds no layer", node.id, severity=WARNING)
+                )
         return problems
 
     def _cycle_result(self) -> CheckResult:
@@ -187,9 +219,13 @@ class GraphChecker:
         cycle = graph.find_cycle()
         names = " -> ".join(graph.node(i).name for i in cycle)
         closing = next(e for e in graph.incoming(cycle[-1]) if e.source == cycle[-2])
-        problem = Problem("cycle", f"the graph has a cycle: {names}; a model's data must flow one way",
-                          cycle[0], closing, fixes=(Fix("Remove the connection that closes the cycle",
-                                                        Disconnect(closing)),))
+        problem = Problem(
+            "cycle",
+            f"the graph has a cycle: {names}; a model's data must flow one way",
+            cycle[0],
+            closing,
+            fixes=(Fix("Remove the connection that closes the cycle", Disconnect(closing)),),
+        )
         self.mark_all_dirty()
         return CheckResult([problem], {})
 
@@ -220,17 +256,31 @@ def _param_problems(node: Node, spec: LayerSpec) -> list[Problem]:
     problems = []
     for param in spec.params:
         if param.required and param.name not in node.params:
-            problems.append(Problem("missing-param", f"{param.name!r} is required", node.id, param=param.name,
-                                    fixes=(Fix(f"Set {param.name} = {param.default!r}",
-                                               SetParam(node.id, param.name, param.default)),)))
+            problems.append(
+                Problem(
+                    "missing-param",
+                    f"{param.name!r} is required",
+                    node.id,
+                    param=param.name,
+                    fixes=(
+                        Fix(
+                            f"Set {param.name} = {param.default!r}",
+                            SetParam(node.id, param.name, param.default),
+                        ),
+                    ),
+                )
+            )
         elif param.name in node.params:
             reason = param.check(node.params[param.name])
             if reason:
                 fixes = ()
                 if not param.required:
-                    fixes = (Fix(f"Reset {param.name} to its default", SetParam(node.id, param.name, reset=True)),)
-                problems.append(Problem("bad-param", f"{param.name}: {reason}", node.id, param=param.name,
-                                        fixes=fixes))
+                    fixes = (
+                        Fix(f"Reset {param.name} to its default", SetParam(node.id, param.name, reset=True)),
+                    )
+                problems.append(
+                    Problem("bad-param", f"{param.name}: {reason}", node.id, param=param.name, fixes=fixes)
+                )
     return problems
 
 
@@ -239,36 +289,64 @@ def _port_problems(graph: Graph, node: Node, spec: LayerSpec, edges: list[Edge])
         return []
     if spec.call == CALL_LIST:
         if len(edges) < spec.min_inputs:
-            return [Problem("missing-input", f"{node.type} needs at least {spec.min_inputs} inputs; "
-                            f"it has {len(edges)}", node.id)]
+            return [
+                Problem(
+                    "missing-input",
+                    f"{node.type} needs at least {spec.min_inputs} inputs; it has {len(edges)}",
+                    node.id,
+                )
+            ]
         return []
     allowed = 1 if spec.call != CALL_POSITIONAL else len(spec.inputs)
     problems = [
-        Problem("extra-input", f"{node.type} takes {allowed} input{'s' if allowed > 1 else ''}; port {e.target_port} "
-                f"from {graph.node(e.source).name!r} is one too many", node.id, e,
-                fixes=(Fix("Remove the connection", Disconnect(e)),))
-        for e in edges if e.target_port >= allowed
+        Problem(
+            "extra-input",
+            f"{node.type} takes {allowed} input{'s' if allowed > 1 else ''}; port {e.target_port} "
+            f"from {graph.node(e.source).name!r} is one too many",
+            node.id,
+            e,
+            fixes=(Fix("Remove the connection", Disconnect(e)),),
+        )
+        for e in edges
+        if e.target_port >= allowed
     ]
     ports = {e.target_port for e in edges}
-    ports_needed = [i for i, p in enumerate(spec.inputs) if not p.optional] if spec.call == CALL_POSITIONAL else [0]
+    ports_needed = (
+        [i for i, p in enumerate(spec.inputs) if not p.optional] if spec.call == CALL_POSITIONAL else [0]
+    )
     for index in ports_needed:
         if index not in ports:
             port = spec.inputs[index].name if index < len(spec.inputs) else "input"
-            problems.append(Problem("missing-input", f"its {port!r} input is not connected; "
-                                    "drag a wire from a layer's output to it", node.id))
+            problems.append(
+                Problem(
+                    "missing-input",
+                    f"its {port!r} input is not connected; drag a wire from a layer's output to it",
+                    node.id,
+                )
+            )
     if spec.call == CALL_POSITIONAL and ports and sorted(ports) != list(range(len(ports))):
-        problems.append(Problem("missing-input", "attention inputs must fill ports in order (query, value, key)",
-                                node.id))
+        problems.append(
+            Problem("missing-input", "attention inputs must fill ports in order (query, value, key)", node.id)
+        )
     return problems
 
 
-def _bad_source_ports(graph: Graph, node: Node, edges: list[Edge], inputs: list[NodeShape | None]) -> list[Problem]:
+def _bad_source_ports(
+    graph: Graph, node: Node, edges: list[Edge], inputs: list[NodeShape | None]
+) -> list[Problem]:
     problems = []
     for shape, edge in zip(inputs, edges, strict=True):
         if shape is not None and not shape.error and edge.source_port >= len(shape.outputs):
-            problems.append(Problem("bad-port", f"{graph.node(edge.source).name!r} has {len(shape.outputs)} "
-                                    f"output(s); port {edge.source_port} does not exist", node.id, edge,
-                                    fixes=(Fix("Remove the connection", Disconnect(edge)),)))
+            problems.append(
+                Problem(
+                    "bad-port",
+                    f"{graph.node(edge.source).name!r} has {len(shape.outputs)} "
+                    f"output(s); port {edge.source_port} does not exist",
+                    node.id,
+                    edge,
+                    fixes=(Fix("Remove the connection", Disconnect(edge)),),
+                )
+            )
     return problems  # otherwise an upstream node has the problem, and says so
 
 
@@ -280,22 +358,31 @@ def _merge_problems(graph: Graph, node: Node, edges: list[Edge], shapes: list[Sh
     return []
 
 
-def _elementwise_merge_problems(graph: Graph, node: Node, edges: list[Edge], shapes: list[Shape]) -> list[Problem]:
+def _elementwise_merge_problems(
+    graph: Graph, node: Node, edges: list[Edge], shapes: list[Shape]
+) -> list[Problem]:
     first = shapes[0]
     problems = []
     for edge, shape in zip(edges[1:], shapes[1:], strict=True):
         if shape == first:
             continue
-        text = (f"{node.type} needs inputs of one shape; received {format_shape(first)} from "
-                f"{graph.node(edges[0].source).name!r} and {format_shape(shape)} from {graph.node(edge.source).name!r}")
+        text = (
+            f"{node.type} needs inputs of one shape; received {format_shape(first)} from "
+            f"{graph.node(edges[0].source).name!r} and {format_shape(shape)} "
+            f"from {graph.node(edge.source).name!r}"
+        )
         fixes: tuple[Fix, ...] = ()
         if len(shape) == len(first) and 3 <= len(shape) <= 5 and shape[:-1] == first[:-1]:
             channels = max(shape[-1] or 0, first[-1] or 0)
             narrow = edge if (shape[-1] or 0) < channels else edges[0]
             conv = f"Conv{len(shape) - 2}D"
             kernel = [1] * (len(shape) - 2)
-            fixes = (Fix(f"Insert a 1x1 {conv} with {channels} filters after {graph.node(narrow.source).name!r}",
-                         insert_on_edge(graph, narrow, conv, {"filters": channels, "kernel_size": kernel})),)
+            fixes = (
+                Fix(
+                    f"Insert a 1x1 {conv} with {channels} filters after {graph.node(narrow.source).name!r}",
+                    insert_on_edge(graph, narrow, conv, {"filters": channels, "kernel_size": kernel}),
+                ),
+            )
         elif len(shape) == len(first):
             fixes = _same_padding_fixes(graph, [edges[0].source, edge.source])
         problems.append(Problem("merge-shape", text, node.id, edge, fixes=fixes))
@@ -312,13 +399,17 @@ def _concatenate_problems(graph: Graph, node: Node, edges: list[Edge], shapes: l
     def others(shape: Shape) -> Shape:
         return tuple(d for i, d in enumerate(shape) if i != axis)
 
-    mismatched = [(e, s) for e, s in zip(edges[1:], shapes[1:], strict=True) if others(s) != others(shapes[0])]
+    mismatched = [
+        (e, s) for e, s in zip(edges[1:], shapes[1:], strict=True) if others(s) != others(shapes[0])
+    ]
     if not mismatched:
         return []
     edge, shape = mismatched[0]
-    text = (f"Concatenate joins along axis {axis} and needs every other axis equal; received "
-            f"{format_shape(shapes[0])} from {graph.node(edges[0].source).name!r} and {format_shape(shape)} "
-            f"from {graph.node(edge.source).name!r}")
+    text = (
+        f"Concatenate joins along axis {axis} and needs every other axis equal; received "
+        f"{format_shape(shapes[0])} from {graph.node(edges[0].source).name!r} and {format_shape(shape)} "
+        f"from {graph.node(edge.source).name!r}"
+    )
     if rank >= 3:
         text += "; padding 'same' on the branches keeps spatial sizes equal"
     fixes = _same_padding_fixes(graph, [e.source for e in edges]) if rank >= 3 else ()
@@ -348,8 +439,8 @@ def _same_padding_fixes(graph: Graph, sources: Sequence[str]) -> tuple[Fix, ...]
 def _shrinks_with_valid_padding(node: Node) -> bool:
     if node.params.get("padding", "valid") != "valid":
         return False
-    conv_like = ("Conv" in node.type and "Transpose" not in node.type)
-    return conv_like or "Pooling" in node.type and "Global" not in node.type
+    conv_like = "Conv" in node.type and "Transpose" not in node.type
+    return conv_like or ("Pooling" in node.type and "Global" not in node.type)
 
 
 def _rank_warnings(graph: Graph, node: Node, edges: list[Edge], shapes: list[Shape]) -> list[Problem]:
@@ -361,7 +452,9 @@ def _rank_warnings(graph: Graph, node: Node, edges: list[Edge], shapes: list[Sha
     pooling = {4: "GlobalAveragePooling2D", 5: "GlobalAveragePooling3D"}.get(rank)
     if pooling:
         fixes.append(Fix(f"Insert {pooling}", insert_on_edge(graph, edge, pooling)))
-    message = (f"Dense received a {rank}-D tensor {format_shape(shapes[0])} from "
-               f"{graph.node(edge.source).name!r}; it would act on the last axis only and keep the "
-               f"{rank - 2} spatial axes. Expected a 2-D (batch, features) tensor: flatten or pool first")
+    message = (
+        f"Dense received a {rank}-D tensor {format_shape(shapes[0])} from "
+        f"{graph.node(edge.source).name!r}; it would act on the last axis only and keep the "
+        f"{rank - 2} spatial axes. Expected a 2-D (batch, features) tensor: flatten or pool first"
+    )
     return [Problem("rank", message, node.id, edge, severity=WARNING, fixes=tuple(fixes))]

@@ -1,5 +1,7 @@
 """Tests of the graph document: structure, events, queries and serialization."""
 
+import itertools
+
 import pytest
 
 from app.core.graph import Edge, Graph, GraphError, default_name_stem
@@ -8,7 +10,7 @@ from app.core.graph import Edge, Graph, GraphError, default_name_stem
 def chain(*types: str) -> tuple[Graph, list[str]]:
     graph = Graph()
     ids = [graph.add_node(t).id for t in types]
-    for a, b in zip(ids, ids[1:], strict=False):
+    for a, b in itertools.pairwise(ids):
         graph.connect(a, b)
     return graph, ids
 
@@ -33,8 +35,15 @@ def test_duplicate_name_and_bad_name_are_refused():
 def test_every_change_is_announced():
     graph = Graph()
     seen = []
-    for name in ("node_added", "node_removed", "edge_added", "edge_removed", "param_changed",
-                 "node_renamed", "node_moved"):
+    for name in (
+        "node_added",
+        "node_removed",
+        "edge_added",
+        "edge_removed",
+        "param_changed",
+        "node_renamed",
+        "node_moved",
+    ):
         getattr(graph, name).connect(lambda *args, name=name: seen.append(name))
     a = graph.add_node("Input", params={"shape": [4]})
     b = graph.add_node("Dense", params={"units": 3})
@@ -46,12 +55,23 @@ def test_every_change_is_announced():
     graph.disconnect(edge)
     graph.connect(a.id, b.id)
     graph.remove_node(a.id)
-    assert seen == ["node_added", "node_added", "edge_added", "param_changed", "param_changed",
-                    "node_renamed", "node_moved", "edge_removed", "edge_added", "edge_removed", "node_removed"]
+    assert seen == [
+        "node_added",
+        "node_added",
+        "edge_added",
+        "param_changed",
+        "param_changed",
+        "node_renamed",
+        "node_moved",
+        "edge_removed",
+        "edge_added",
+        "edge_removed",
+        "node_removed",
+    ]
 
 
 def test_a_port_takes_one_edge_and_nodes_cannot_feed_themselves():
-    graph, (a, b) = chain("Input", "Dense")
+    graph, (_a, b) = chain("Input", "Dense")
     c = graph.add_node("Input").id
     with pytest.raises(GraphError, match="already fed"):
         graph.connect(c, b)

@@ -1,5 +1,6 @@
 """Tests of the project file: round trip, atomic saves, and clear refusals of bad files."""
 
+import contextlib
 import json
 import os
 
@@ -9,7 +10,12 @@ from hypothesis import strategies as st
 
 from app.core.graph import Graph
 from app.core.project import (
-    FORMAT_VERSION, Project, ProjectError, load_project, project_from_text, save_project,
+    FORMAT_VERSION,
+    Project,
+    ProjectError,
+    load_project,
+    project_from_text,
+    save_project,
 )
 
 
@@ -20,8 +26,9 @@ def sample_project() -> Project:
     c = graph.add_node("Dense", "head", {"units": 10, "activation": "softmax"}, (440, 0)).id
     graph.connect(a, b)
     graph.connect(b, c)
-    return Project(graph=graph, name="sample", title="Sample", data={"source": "digits"},
-                   training={"epochs": 3})
+    return Project(
+        graph=graph, name="sample", title="Sample", data={"source": "digits"}, training={"epochs": 3}
+    )
 
 
 def test_save_and_load_round_trip(tmp_path):
@@ -62,16 +69,24 @@ def test_saving_into_a_missing_folder_says_so(tmp_path):
     ("text", "expected"),
     [
         ("", "empty"),
-        ("{\"app\": \"netloom\", ", "line 1, column .*truncated"),
+        ('{"app": "netloom", ', "line 1, column .*truncated"),
         ("[1, 2]", "the top level: expected an object"),
-        ("{\"hello\": 1}", "not a Netloom project"),
-        ("{\"app\": \"netloom\", \"format_version\": 99, \"graph\": {}}", "newer Netloom"),
-        ("{\"app\": \"netloom\", \"format_version\": \"1\", \"graph\": {}}", "format_version: expected an integer"),
-        ("{\"app\": \"netloom\", \"format_version\": 1, \"graph\": {\"nodes\": [{\"id\": \"n1\", \"type\": \"Dense\"}]}}",
-         r"graph.nodes\[0\].name: expected text"),
-        ("{\"app\": \"netloom\", \"format_version\": 1, \"graph\": {\"nodes\": [], \"edges\": [{\"source\": \"a\", "
-         "\"target\": \"b\"}]}}", r"graph.edges\[0\]: No node"),
-        ("{\"app\": \"netloom\", \"format_version\": 1, \"graph\": {}, \"training\": []}", "training: expected an object"),
+        ('{"hello": 1}', "not a Netloom project"),
+        ('{"app": "netloom", "format_version": 99, "graph": {}}', "newer Netloom"),
+        ('{"app": "netloom", "format_version": "1", "graph": {}}', "format_version: expected an integer"),
+        (
+            '{"app": "netloom", "format_version": 1, "graph": {"nodes": [{"id": "n1", "type": "Dense"}]}}',
+            r"graph.nodes\[0\].name: expected text",
+        ),
+        (
+            '{"app": "netloom", "format_version": 1, "graph": {"nodes": [], "edges": [{"source": "a", '
+            '"target": "b"}]}}',
+            r"graph.edges\[0\]: No node",
+        ),
+        (
+            '{"app": "netloom", "format_version": 1, "graph": {}, "training": []}',
+            "training: expected an object",
+        ),
     ],
 )
 def test_bad_files_are_refused_with_place_and_cause(text, expected):
@@ -100,20 +115,20 @@ def test_every_truncation_is_refused_cleanly(cut):
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-                    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)))
+@given(
+    st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+        lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    )
+)
 def test_random_json_never_escapes_as_anything_but_project_error(value):
-    try:
+    with contextlib.suppress(ProjectError):
         project_from_text(json.dumps(value), "random.netloom")
-    except ProjectError:
-        pass
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.integers(0, len(VALID) - 1), st.characters())
 def test_random_corruption_gives_project_error_or_a_project(index, char):
-    text = VALID[:index] + char + VALID[index + 1:]
-    try:
+    text = VALID[:index] + char + VALID[index + 1 :]
+    with contextlib.suppress(ProjectError):
         project_from_text(text, "corrupt.netloom")
-    except ProjectError:
-        pass

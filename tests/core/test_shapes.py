@@ -5,7 +5,7 @@ import math
 import pytest
 
 from app.build.keras_builder import to_keras
-from app.core.catalog import default_catalog
+from app.core.catalog import TAG_INTEGER_INPUT, default_catalog
 from app.core.examples import list_examples
 from app.core.graph import Graph
 from app.core.project import load_project
@@ -13,17 +13,17 @@ from app.core.shapes import clear_cache, estimate_macs
 from app.core.summary import summarize
 from app.core.validation import validate
 
-# Layers whose inputs are integer ids rather than float features.
-INTEGER_INPUTS = {"Embedding", "CategoryEncoding", "IntegerLookup", "Hashing"}
-
 LAYER_TYPES = [s.type for s in default_catalog().specs() if s.category not in ("Pretrained", "Input")]
 
 
 def single_layer_graph(layer_type: str) -> tuple[Graph, str]:
     spec = default_catalog().get(layer_type)
     graph = Graph()
-    dtype = "int32" if layer_type in INTEGER_INPUTS else "float32"
-    inputs = [graph.add_node("Input", params={"shape": list(shape), "dtype": dtype}).id for shape in spec.example_input]
+    dtype = "int32" if TAG_INTEGER_INPUT in spec.tags else "float32"
+    inputs = [
+        graph.add_node("Input", params={"shape": list(shape), "dtype": dtype}).id
+        for shape in spec.example_input
+    ]
     node = graph.add_node(layer_type, params=spec.initial_params()).id
     for port, source in enumerate(inputs):
         graph.connect(source, node, port)

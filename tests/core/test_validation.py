@@ -1,6 +1,5 @@
 """Validation: each kind of problem, the fixes it offers, and incremental re-checking."""
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -33,14 +32,23 @@ def apply_first_fix(graph, result, code):
 
 
 def test_valid_cnn_has_no_problems_and_totals():
-    graph, _ = build(("Input", {"shape": [8, 8, 1]}), ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
-                     ("Flatten", {}), ("Dense", {"units": 10}), edges=[(0, 1), (1, 2), (2, 3)])
+    graph, _ = build(
+        ("Input", {"shape": [8, 8, 1]}),
+        ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
+        ("Flatten", {}),
+        ("Dense", {"units": 10}),
+        edges=[(0, 1), (1, 2), (2, 3)],
+    )
     result = validate(graph)
     assert result.problems == []
     summary = summarize(graph, result)
     assert summary.total_params == 40 + 6 * 6 * 4 * 10 + 10
-    assert [r.output_shape for r in summary.rows] == ["(None, 8, 8, 1)", "(None, 6, 6, 4)", "(None, 144)",
-                                                       "(None, 10)"]
+    assert [r.output_shape for r in summary.rows] == [
+        "(None, 8, 8, 1)",
+        "(None, 6, 6, 4)",
+        "(None, 144)",
+        "(None, 10)",
+    ]
 
 
 def test_empty_graph_and_graph_without_input():
@@ -53,8 +61,13 @@ def test_empty_graph_and_graph_without_input():
 
 
 def test_cycle_names_its_nodes_and_offers_to_cut_it():
-    graph, _ = build(("Input", {"shape": [4]}), ("Add", {}), ("Dense", {"units": 4}), ("Dense", {"units": 4}),
-                     edges=[(0, 1), (1, 2), (2, 3), (3, 1, 1)])
+    graph, _ = build(
+        ("Input", {"shape": [4]}),
+        ("Add", {}),
+        ("Dense", {"units": 4}),
+        ("Dense", {"units": 4}),
+        edges=[(0, 1), (1, 2), (2, 3), (3, 1, 1)],
+    )
     result = validate(graph)
     assert codes(result) == ["cycle"]
     assert "dense" in result.problems[0].message and "add" in result.problems[0].message
@@ -63,13 +76,18 @@ def test_cycle_names_its_nodes_and_offers_to_cut_it():
 
 
 def test_missing_and_extra_inputs():
-    graph, ids = build(("Input", {"shape": [4]}), ("Dense", {"units": 3}), ("Add", {}),
-                       edges=[(0, 1), (1, 2)])
+    graph, ids = build(
+        ("Input", {"shape": [4]}), ("Dense", {"units": 3}), ("Add", {}), edges=[(0, 1), (1, 2)]
+    )
     result = validate(graph)
     assert codes(result) == ["missing-input"]
     assert result.problems[0].node_id == ids[2]
-    graph2, ids2 = build(("Input", {"shape": [4]}), ("Input", {"shape": [4]}), ("Dense", {"units": 3}),
-                         edges=[(0, 2), (1, 2, 1)])
+    graph2, _ids2 = build(
+        ("Input", {"shape": [4]}),
+        ("Input", {"shape": [4]}),
+        ("Dense", {"units": 3}),
+        edges=[(0, 2), (1, 2, 1)],
+    )
     result2 = validate(graph2)
     extra = next(p for p in result2.problems if p.code == "extra-input")
     assert extra.edge is not None and extra.edge.target_port == 1
@@ -95,16 +113,21 @@ def test_unknown_type_and_bad_input_shape():
 
 
 def test_keras_refusal_is_reported_on_the_node():
-    graph, ids = build(("Input", {"shape": [16]}), ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
-                       edges=[(0, 1)])
+    graph, ids = build(
+        ("Input", {"shape": [16]}), ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}), edges=[(0, 1)]
+    )
     problem = validate(graph).problems[0]
     assert problem.code == "shape" and problem.node_id == ids[1]
     assert "Traceback" not in problem.message and len(problem.message) < 600
 
 
 def test_dense_on_feature_maps_warns_and_fixes_insert_flatten_or_pooling():
-    graph, ids = build(("Input", {"shape": [8, 8, 1]}), ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
-                       ("Dense", {"units": 10}), edges=[(0, 1), (1, 2)])
+    graph, ids = build(
+        ("Input", {"shape": [8, 8, 1]}),
+        ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
+        ("Dense", {"units": 10}),
+        edges=[(0, 1), (1, 2)],
+    )
     result = validate(graph)
     assert result.valid
     (warning,) = result.problems
@@ -120,9 +143,13 @@ def test_dense_on_feature_maps_warns_and_fixes_insert_flatten_or_pooling():
 
 
 def test_add_of_different_channels_offers_a_1x1_convolution():
-    graph, ids = build(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 64, "kernel_size": [3, 3],
-                       "padding": "same"}), ("Conv2D", {"filters": 128, "kernel_size": [3, 3], "padding": "same"}),
-                       ("Add", {}), edges=[(0, 1), (0, 2), (1, 3), (2, 3, 1)])
+    graph, ids = build(
+        ("Input", {"shape": [8, 8, 3]}),
+        ("Conv2D", {"filters": 64, "kernel_size": [3, 3], "padding": "same"}),
+        ("Conv2D", {"filters": 128, "kernel_size": [3, 3], "padding": "same"}),
+        ("Add", {}),
+        edges=[(0, 1), (0, 2), (1, 3), (2, 3, 1)],
+    )
     result = validate(graph)
     problem = result.errors[0]
     assert problem.code == "merge-shape" and problem.severity == ERROR
@@ -134,9 +161,13 @@ def test_add_of_different_channels_offers_a_1x1_convolution():
 
 
 def test_concatenate_of_different_sizes_suggests_padding_same():
-    graph, ids = build(("Input", {"shape": [8, 8, 3]}), ("Conv2D", {"filters": 4, "kernel_size": [1, 1]}),
-                       ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}), ("Concatenate", {}),
-                       edges=[(0, 1), (0, 2), (1, 3), (2, 3, 1)])
+    graph, ids = build(
+        ("Input", {"shape": [8, 8, 3]}),
+        ("Conv2D", {"filters": 4, "kernel_size": [1, 1]}),
+        ("Conv2D", {"filters": 4, "kernel_size": [3, 3]}),
+        ("Concatenate", {}),
+        edges=[(0, 1), (0, 2), (1, 3), (2, 3, 1)],
+    )
     result = validate(graph)
     problem = result.errors[0]
     assert problem.code == "merge-shape" and "padding 'same'" in problem.message
@@ -199,4 +230,5 @@ def test_incremental_results_equal_a_fresh_check(plan):
         fresh = validate(graph)
         assert incremental.shapes == fresh.shapes
         assert [(p.code, p.node_id, p.message) for p in incremental.problems] == [
-            (p.code, p.node_id, p.message) for p in fresh.problems]
+            (p.code, p.node_id, p.message) for p in fresh.problems
+        ]
