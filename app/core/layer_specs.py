@@ -1,0 +1,107 @@
+"""The built-in layer catalog: Input, curated layers, derived layers, backbones.
+
+``build_catalog()`` registers, in palette order:
+
+1. ``Input`` (a ``keras.Input``, not a layer);
+2. the hand-curated specs of ``app.core.layer_specs_curated``;
+3. a spec derived from Keras's signatures (``app.core.layer_specs_derived``)
+   for every other public class of ``keras.layers``, except those in
+   ``EXCLUDED``, which says why each cannot stand in a Netloom graph;
+4. every pretrained backbone of ``keras.applications``.
+
+A layer's type is its class name (what Keras writes as ``class_name`` in a
+saved model); other public names of the same class, such as ``MaxPool2D``,
+are kept in its tags as ``alias:MaxPool2D``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.core.catalog import CALL_NONE, CHOICE, INT, TUPLE, Catalog, LayerSpec, ParamSpec
+from app.core.layer_specs_applications import application_specs
+from app.core.layer_specs_curated import curated_specs
+from app.core.layer_specs_derived import derive_spec, with_tags
+
+EXCLUDED: dict[str, str] = {
+    "Lambda": "Runs arbitrary Python code, which cannot be saved as data or loaded safely.",
+    "Layer": "The abstract base class of all layers; it computes nothing itself.",
+    "InputLayer": "Made by the Input node, which Netloom offers instead.",
+    "InputSpec": "Not a layer: it describes what a layer accepts.",
+    "Wrapper": "The abstract base class of Bidirectional and TimeDistributed.",
+    "RNN": "Needs a cell object; LSTM, GRU and SimpleRNN cover its uses.",
+    "SimpleRNNCell": "A single step for RNN, not a layer of a model.",
+    "LSTMCell": "A single step for RNN, not a layer of a model.",
+    "GRUCell": "A single step for RNN, not a layer of a model.",
+    "StackedRNNCells": "Combines cells for RNN, not a layer of a model.",
+    "TFSMLayer": "Loads a TensorFlow SavedModel from disk for inference; not a layer to design with.",
+    "JaxLayer": "Wraps JAX functions, which are code, not data.",
+    "FlaxLayer": "Wraps a Flax module, which is code, not data.",
+    "TorchModuleWrapper": "Wraps a PyTorch module, which is code, not data.",
+    "Pipeline": "A sequence of preprocessing layers for tf.data; a graph chains layers itself.",
+    "StringLookup": "Works on string tensors, which Netloom inputs do not carry, and needs a vocabulary.",
+    "TextVectorization": "Works on string tensors, which Netloom inputs do not carry, and needs adapt().",
+    "Equalization": "Keras 3.15 returns the input tensor itself as its symbolic output, so a functional "
+                    "model built with it sees a cycle.",
+    "RandomCrop": "Keras 3.15 returns the image uncropped at inference, unlike its declared output shape, "
+                  "so the layers after it fail in evaluate() and predict(); use CenterCrop or Resizing.",
+    "MaxNumBoundingBoxes": "Only trims bounding boxes; a graph carries images, on which it does nothing.",
+    "CutMix": "Mixes the labels along with the images; inside a model it sees no labels, "
+              "so images and labels would disagree.",
+    "MixUp": "Mixes the labels along with the images; inside a model it sees no labels, "
+             "so images and labels would disagree.",
+}
+
+INPUT_DTYPES = ("float32", "float16", "bfloat16", "float64", "int32", "int64", "uint8", "bool")
+
+INPUT_SPEC = LayerSpec(
+    "Input", "keras.Input", "Input", "Where data enters the model: the shape of one sample.",
+    params=(
+        ParamSpec("shape", TUPLE, [8, 8, 1], "Shape of one sample, without the batch axis.",
+                  minimum=1, required=True, key=True),
+        ParamSpec("dtype", CHOICE, "float32", "Type of the values: float for images and tables, "
+                  "int for token ids.", choices=INPUT_DTYPES),
+        ParamSpec("batch_size", INT, None, "Fixed batch size; none means any.", minimum=1, optional=True),
+    ),
+    inputs=(), call=CALL_NONE, example_input=(), curated=True,
+)
+
+
+def build_catalog() -> Catalog:
+    """Every built-in node type (imports keras)."""
+    classes = public_layer_classes()
+    catalog = Catalog([INPUT_SPEC])
+    for spec in curated_specs():
+        catalog.register(with_tags(spec, _alias_tags(spec.type, classes)))
+    for type_ in sorted(classes):
+        if type_ in catalog or type_ in EXCLUDED:
+            continue
+        public_names = classes[type_][1]
+        spec = derive_spec(classes[type_][0], f"keras.layers.{public_names[0]}")
+        catalog.register(with_tags(spec, _alias_tags(type_, classes)))
+    for spec in application_specs():
+        catalog.register(spec)
+    return catalog
+
+
+def public_layer_classes() -> dict[str, tuple[type, list[str]]]:
+    """Each public ``keras.layers`` layer class by class name, with the names it is exported as.
+
+    The class's own name comes first among its public names when Keras
+    exports it under that name.
+    """
+    import keras
+
+    classes: dict[str, tuple[type, list[str]]] = {}
+    for name in sorted(dir(keras.layers)):
+        value: Any = getattr(keras.layers, name)
+        if name.startswith("_") or not isinstance(value, type) or not issubclass(value, keras.layers.Layer):
+            continue
+        _, names = classes.setdefault(value.__name__, (value, []))
+        names.insert(0 if name == value.__name__ else len(names), name)
+    return classes
+
+
+def _alias_tags(type_: str, classes: dict[str, tuple[type, list[str]]]) -> tuple[str, ...]:
+    names = classes[type_][1] if type_ in classes else []
+    return tuple(f"alias:{name}" for name in names if name != type_)
