@@ -1,0 +1,1 @@
+"""Datasets: bundled samples, .npz, CSV and image-folder sources, splits, scaling, previews."""

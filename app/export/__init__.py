@@ -1,0 +1,1 @@
+"""Export: .keras, .h5, SavedModel, ONNX and weights, each checked against the model."""

@@ -1,0 +1,1 @@
+"""Hyperparameter tuning: search spaces, grid, random and Bayesian search, trial results."""
