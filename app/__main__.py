@@ -180,7 +180,7 @@ def _export_script(args: argparse.Namespace) -> int:
     from app.core.project import write_atomic
 
     project = load_any(args.file)
-    script = graph_to_script(project.graph, training=project.training)
+    script = graph_to_script(project.graph, training=project.training, project_name=project.name)
     write_atomic(Path(args.output), script)
     print(f"{args.output}: written")
     return EXIT_OK

@@ -23,9 +23,16 @@ def resolve(class_path: str) -> Any:
 
 def layer_config(node: Node) -> dict[str, Any]:
     """The Keras config the node's layer is made from: its params plus its name."""
-    config = {k: v for k, v in node.params.items() if k != "name"}
+    config = {k: _with_module(v) for k, v in node.params.items() if k != "name"}
     config["name"] = node.name
     return config
+
+
+def _with_module(value: Any) -> Any:
+    """Nested layer configs need a module for Keras to find the class; assume keras.layers."""
+    if isinstance(value, dict) and "class_name" in value and "config" in value and "module" not in value:
+        return {"module": "keras.layers", **value}
+    return value
 
 
 def make_input(node: Node) -> Any:
