@@ -47,6 +47,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--screenshot", metavar="OUT.png", help="render the window to a PNG at 1600x1000 and exit"
     )
+    parser.add_argument(
+        "--plugins", action="append", default=[], metavar="DIR",
+        help="also load the plugins in folder DIR (repeatable; added to the folders chosen in Preferences)",
+    )
+    parser.add_argument(
+        "--no-plugins", action="store_true",
+        help="skip installed plugins and the folders chosen in Preferences (--plugins folders still load)",
+    )
     parser.set_defaults(run=_gui, file=None)
     commands = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -75,15 +83,19 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("export-script", _export_script, "write the model as a Python script (functional API)")
     sub.add_argument("file")
     sub.add_argument("-o", "--output", required=True, metavar="SCRIPT.py")
+    sub = command("plugins", _plugins, "list the plugins (built-ins too), their status and what they add")
+    sub.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     return parser
 
 
-_VALUED_OPTIONS = ("--backend", "--screenshot")
+_VALUED_OPTIONS = ("--backend", "--screenshot", "--plugins")
 
 
 def _with_open(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
     """Read ``netloom [options] FILE`` as ``netloom [options] open FILE``."""
-    commands = {"open", "check", "summary", "import", "examples", "new", "export-script", "-h", "--help"}
+    commands = {
+        "open", "check", "summary", "import", "examples", "new", "export-script", "plugins", "-h", "--help"
+    }
     index = 0
     while index < len(argv):
         token = argv[index]
@@ -98,15 +110,17 @@ def _with_open(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
 
 # ------------------------------------------------------------------- commands
 def _gui(args: argparse.Namespace) -> int:
+    from app.plugins import use_plugins
     from app.ui.app import run_gui
 
+    use_plugins(*_plugin_choice(args))  # loaded with Keras, on the window's worker thread
     return run_gui(args.file, screenshot=args.screenshot)
 
 
 def _check(args: argparse.Namespace) -> int:
     from app.core.validation import validate
 
-    project = load_any(args.file)
+    project = _load_with_plugins(args)
     result = validate(project.graph)
     for problem in result.problems:
         print(problem.describe(project.graph))
@@ -124,7 +138,7 @@ def _summary(args: argparse.Namespace) -> int:
     from app.core.summary import format_summary, summarize
     from app.core.validation import validate
 
-    project = load_any(args.file)
+    project = _load_with_plugins(args)
     result = validate(project.graph)
     summary = summarize(project.graph, result)
     if args.json:
@@ -139,6 +153,7 @@ def _import(args: argparse.Namespace) -> int:
     from app.core.project import Project, save_project
 
     output = _new_file(args.output, args.force)
+    _load_plugins(args)
     graph = import_model_file(args.model)
     weights = output.with_name(output.stem + ".weights.h5")
     save_imported_weights(graph, args.model, str(weights))
@@ -179,14 +194,72 @@ def _export_script(args: argparse.Namespace) -> int:
     from app.build.codegen import graph_to_script
     from app.core.project import write_atomic
 
-    project = load_any(args.file)
+    project = _load_with_plugins(args)
     script = graph_to_script(project.graph, training=project.training, project_name=project.name)
     write_atomic(Path(args.output), script)
     print(f"{args.output}: written")
     return EXIT_OK
 
 
+def _plugins(args: argparse.Namespace) -> int:
+    registry = _load_plugins(args, warn=False)
+    records = registry.records()
+    if args.json:
+        keys = ("name", "origin", "source", "status", "error", "registered")
+        print(json.dumps([{key: getattr(record, key) for key in keys} for record in records], indent=2))
+        return EXIT_OK
+    for record in records:
+        print(f"{record.status:6}  {record.name}  ({record.origin})")
+        if record.ok:
+            print(f"        {record.describe_registered()}")
+        else:
+            print(f"        error: {record.error}")
+            if args.debug and record.details:
+                print("        " + record.details.rstrip().replace("\n", "\n        "))
+    failed = len(registry.failed())
+    hint = "; --debug shows the tracebacks" if failed and not args.debug else ""
+    print(f"{_count(len(records), 'plugin')}, {failed} failed{hint}")
+    return EXIT_OK
+
+
 # -------------------------------------------------------------------- helpers
+def _load_with_plugins(args: argparse.Namespace):
+    """``args.file`` as a project, with the plugins loaded (their layers are needed after it)."""
+    if Path(args.file).suffix.lower() in (".keras", ".h5", ".hdf5"):
+        _load_plugins(args)  # the model may use plugin layers
+        return load_any(args.file)
+    project = load_any(args.file)  # a missing or damaged file fails fast, before Keras loads
+    _load_plugins(args)
+    return project
+
+
+def _plugin_choice(args: argparse.Namespace) -> tuple[list[str], bool]:
+    """The plugin folders (Preferences, then --plugins) and whether to load installed plugins."""
+    from app.settings import SettingsError, load_settings
+
+    folders: list[str] = []
+    if not args.no_plugins:
+        try:
+            folders += load_settings().plugin_folders
+        except SettingsError as error:
+            print(f"netloom: warning: {_one_line(error)}; its plugin folders are skipped", file=sys.stderr)
+    return folders + list(args.plugins), not args.no_plugins
+
+
+def _load_plugins(args: argparse.Namespace, warn: bool = True):
+    """Load the built-ins and the chosen plugins; one warning line per plugin that failed."""
+    from app.plugins import load_plugins
+
+    registry = load_plugins(*_plugin_choice(args))
+    for record in registry.failed() if warn else ():
+        print(
+            f"netloom: warning: plugin {record.name!r} ({record.origin}) failed: {record.error}; "
+            "see `netloom plugins`",
+            file=sys.stderr,
+        )
+    return registry
+
+
 def load_any(path: str):
     """A project from a ``.netloom`` file, or from a ``.keras`` / ``.h5`` model imported on the fly."""
     from app.core.project import Project, load_project
@@ -210,6 +283,10 @@ def _one_line(error: BaseException) -> str:
     if isinstance(error, OSError) and error.filename and error.strerror:
         text = f"{error.filename}: {error.strerror}"
     return " ".join(text.split())
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _quiet_tensorflow() -> None:

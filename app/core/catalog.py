@@ -213,13 +213,24 @@ _default_catalog: Catalog | None = None
 
 
 def default_catalog() -> Catalog:
-    """The catalog of every built-in layer (built on first use; imports keras)."""
+    """The process's catalog: the one given to ``set_default_catalog``, else every built-in layer.
+
+    The built-in catalog is built on first use (which imports keras). Once
+    plugins are loaded, ``app.plugins`` makes its catalog (built-ins plus
+    plugin layers) the default, so validation and building see plugin layers.
+    """
     global _default_catalog
     if _default_catalog is None:
         from app.core.layer_specs import build_catalog
 
         _default_catalog = build_catalog()
     return _default_catalog
+
+
+def set_default_catalog(catalog: Catalog | None) -> None:
+    """Make ``catalog`` what ``default_catalog()`` returns; None goes back to the built-ins."""
+    global _default_catalog
+    _default_catalog = catalog
 
 
 # ---------------------------------------------------------------- value checks

@@ -74,7 +74,7 @@ def examples_dir() -> Path:
 
 def list_examples() -> list[ExampleInfo]:
     """Every bundled example, the default first, then by name."""
-    infos = [_read_info(path) for path in examples_dir().glob(f"*{SUFFIX}")]
+    infos = [read_example_info(path) for path in examples_dir().glob(f"*{SUFFIX}")]
     return sorted(infos, key=lambda info: (info.name != DEFAULT_EXAMPLE, info.name))
 
 
@@ -87,7 +87,8 @@ def example_path(name: str) -> Path:
     raise UnknownExample(f"No example called {name!r}; the examples are: {available}.")
 
 
-def _read_info(path: Path) -> ExampleInfo:
+def read_example_info(path: Path) -> ExampleInfo:
+    """The name, title and description of the project file at ``path`` (``ValueError`` if unreadable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:

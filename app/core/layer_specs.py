@@ -69,19 +69,26 @@ INPUT_SPEC = LayerSpec(
 
 def build_catalog() -> Catalog:
     """Every built-in node type (imports keras)."""
+    return Catalog(builtin_specs())
+
+
+def builtin_specs() -> list[LayerSpec]:
+    """The spec of every built-in node type, in palette order (imports keras).
+
+    ``app.plugins.builtin`` registers these through the plugin API.
+    """
     classes = public_layer_classes()
-    catalog = Catalog([INPUT_SPEC])
-    for spec in curated_specs():
-        catalog.register(with_tags(spec, _alias_tags(spec.type, classes)))
+    specs = [INPUT_SPEC]
+    specs += [with_tags(spec, _alias_tags(spec.type, classes)) for spec in curated_specs()]
+    taken = {spec.type for spec in specs}
     for type_ in sorted(classes):
-        if type_ in catalog or type_ in EXCLUDED:
+        if type_ in taken or type_ in EXCLUDED:
             continue
         public_names = classes[type_][1]
         spec = derive_spec(classes[type_][0], f"keras.layers.{public_names[0]}")
-        catalog.register(with_tags(spec, _alias_tags(type_, classes)))
-    for spec in application_specs():
-        catalog.register(spec)
-    return catalog
+        specs.append(with_tags(spec, _alias_tags(type_, classes)))
+    specs += application_specs()
+    return specs
 
 
 def public_layer_classes() -> dict[str, tuple[type, list[str]]]:

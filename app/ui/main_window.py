@@ -39,6 +39,9 @@ from app.core.graph import Graph, Node
 from app.core.project import Project, load_project
 from app.core.summary import Summary, summarize
 from app.core.validation import validate
+from app.plugins import current_registry, loaded_registry
+from app.ui.plugins_dialog import PluginsDialog
+from app.ui.preferences_dialog import PreferencesDialog
 from app.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
@@ -70,9 +73,10 @@ def app_icon() -> QIcon:
 
 
 def keras_info() -> tuple[str, str]:
-    """Import Keras (slow: it loads its backend) and return ``(backend, version)``."""
+    """Import Keras and load the plugins (slow: call it off the GUI thread); ``(backend, version)``."""
     import keras
 
+    current_registry()  # the plugins chosen at start (app.plugins.use_plugins), built-ins first
     return keras.backend.backend(), keras.__version__
 
 
@@ -104,6 +108,10 @@ class ActionSpec:
 ACTIONS = (
     ActionSpec("&File", "&Open…", QKeySequence.StandardKey.Open, "open_dialog", "Open a .netloom project"),
     ActionSpec("&File", "&Quit", QKeySequence.StandardKey.Quit, "close", "Quit Netloom"),
+    ActionSpec("&Edit", "&Preferences…", QKeySequence.StandardKey.Preferences, "show_preferences",
+               "Choose plugin folders"),
+    ActionSpec("&Help", "&Plugins…", QKeySequence.StandardKey.UnknownKey, "show_plugins",
+               "The plugins, what each adds, and the errors of those that failed"),
 )
 
 
@@ -186,6 +194,14 @@ class MainWindow(QMainWindow):
             logger.exception("Could not open %s", path)
             QMessageBox.critical(self, "Could not open project", f"{path}\n\n{error}")
 
+    def show_plugins(self) -> None:
+        """Open the Plugins dialog."""
+        PluginsDialog(loaded_registry(), self).exec()
+
+    def show_preferences(self) -> None:
+        """Open the Preferences dialog (plugin folders)."""
+        PreferencesDialog(parent=self).exec()
+
     # ------------------------------------------------------------------ layout
     def _build_menus(self) -> None:
         menus: dict[str, Any] = {}
@@ -263,7 +279,10 @@ class MainWindow(QMainWindow):
     def _on_keras_loaded(self, _tag: object, info: tuple[str, str]) -> None:
         backend, version = info
         self.keras_version = info
-        self._keras_label.setText(f"Keras {version} · {backend} backend")
+        registry = loaded_registry()
+        failed = len(registry.failed()) if registry is not None else 0
+        plugins = f" · {_count(failed, 'plugin')} failed: see Help > Plugins…" if failed else ""
+        self._keras_label.setText(f"Keras {version} · {backend} backend{plugins}")
         self.keras_loaded.emit(backend, version)
         self._request_summary()
 
