@@ -75,7 +75,7 @@ def test_plugins_lists_every_plugin_with_its_status(capsys, broken_folder: Path)
     assert "        layers: SqueezeExcite" in lines
     assert f"failed  explodes  ({broken_folder})" in lines
     assert "        error: import failed: RuntimeError: kaboom" in lines
-    assert lines[-1] == "8 plugins, 1 failed; --debug shows the tracebacks"
+    assert lines[-1] == "9 plugins, 1 failed; --debug shows the tracebacks"
 
 
 def test_plugins_json_and_tracebacks(capsys, broken_folder: Path) -> None:

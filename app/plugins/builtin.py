@@ -1,12 +1,13 @@
-"""Netloom's own layers, example projects, exporters and blocks, registered as plugins are.
+"""Netloom's own layers, example projects, exporters, blocks and data sources, registered as plugins are.
 
 Each part registers through the same ``PluginRegistry`` API a third-party
-plugin uses, so that API runs on every start. The parts are loaded as four
+plugin uses, so that API runs on every start. The parts are loaded as
 separate plugins (``PARTS``), so that one that fails (say, the examples of
 an install without its resources) leaves the others working.
 
-There are no built-in dataset sources yet: the data sources (samples,
-``.npz``, CSV, image folders) are still to come in ``app/data``.
+The data sources are those of ``app.data.sources`` that load into arrays
+(the bundled sets, ``.npz``, CSV, the Keras cache); image folders stream
+through ``tf.data`` and are loaded with ``app.data.sources.load_source``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from app.plugins.registry import PluginRegistry
 
 
 def register(registry: PluginRegistry) -> None:
-    """Register every built-in: layers, examples, exporters and blocks."""
+    """Register every built-in: layers, examples, exporters, blocks and data sources."""
     for _, part in PARTS:
         part(registry)
 
@@ -53,6 +54,14 @@ def register_exporters(registry: PluginRegistry) -> None:
     )
 
 
+def register_data_sources(registry: PluginRegistry) -> None:
+    """The data sources of ``app.data``: the bundled sets, ``.npz``, CSV and the Keras cache."""
+    from app.data.sources import array_loader, source_descriptions
+
+    for name, description in source_descriptions().items():
+        registry.add_data_source(name, array_loader(name), description)
+
+
 def register_blocks(registry: PluginRegistry) -> None:
     """The bundled blocks (``resources/blocks/*.json``): a residual block, an inception module."""
     for path in sorted(blocks_dir().glob("*.json")):
@@ -65,6 +74,7 @@ PARTS: tuple[tuple[str, Callable[[PluginRegistry], None]], ...] = (
     ("netloom.examples", register_examples),
     ("netloom.exporters", register_exporters),
     ("netloom.blocks", register_blocks),
+    ("netloom.data", register_data_sources),
 )
 
 

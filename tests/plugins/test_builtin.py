@@ -40,7 +40,10 @@ def test_examples_exporters_and_blocks_are_listed(registry: PluginRegistry) -> N
     assert [e.name for e in registry.examples()] == [info.name for info in list_examples()]
     assert [e.name for e in registry.exporters()] == ["python", "keras-json"]
     assert [b.name for b in registry.blocks()] == ["inception-module", "residual-block"]
-    assert registry.data_sources() == []  # none built in until app/data has its sources
+    assert [s.name for s in registry.data_sources()] == [
+        "digits", "iris", "wine", "breast_cancer", "celsius", "xor", "moons", "circles", "spirals", "sine",
+        "npz", "csv", "keras",
+    ]
 
 
 def test_register_adds_every_builtin_to_a_fresh_registry() -> None:
