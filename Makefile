@@ -4,6 +4,8 @@
 #   make test   set up .venv if needed, then ruff, import-linter and the whole test suite
 #   make lint   ruff and import-linter only
 #   make bench  run every benchmark in bench/
+#   make dist   build the stand-alone bundle dist/netloom/ with PyInstaller (slow; not in CI)
+#   make dist-check  smoke-check that bundle (packaging/smoke_check.sh)
 #   make clean  remove .venv and caches
 
 SHELL := /bin/bash
@@ -15,13 +17,15 @@ STAMP := $(VENV)/.installed
 # Prefer python3.11; fall back to python3. Override with `make PYTHON=/path/to/python run`.
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 
-.PHONY: help run test lint bench clean venv
+.PHONY: help run test lint bench clean venv dist dist-check
 
 help:
 	@echo "make run    open Netloom (sets up .venv on first use; downloads ~2.5 GB)"
 	@echo "make test   ruff, import-linter and the test suite"
 	@echo "make lint   ruff and import-linter only"
 	@echo "make bench  run every bench/*.py"
+	@echo "make dist   build the stand-alone bundle dist/netloom/ (PyInstaller; several minutes)"
+	@echo "make dist-check  smoke-check the bundle: CLI, examples, Keras, a screenshot"
 	@echo "make clean  remove .venv and caches"
 
 $(BIN)/python:
@@ -58,6 +62,19 @@ bench: $(STAMP)
 		echo "== $$file"; \
 		QT_QPA_PLATFORM=offscreen $(BIN)/python "$$file" || exit 1; \
 	done
+
+# PyInstaller is a build tool, not a dependency: installed into .venv on first `make dist`.
+$(BIN)/pyinstaller: | $(STAMP)
+	$(BIN)/python -m pip install 'pyinstaller>=6.10'
+
+dist: $(STAMP) $(BIN)/pyinstaller
+	TF_CPP_MIN_LOG_LEVEL=3 $(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+		--distpath dist --workpath build/pyinstaller packaging/netloom.spec
+	@echo "Built dist/netloom/ ($$(du -sh dist/netloom | cut -f1)); check it with: make dist-check"
+
+# Does not rebuild: checks whatever dist/netloom/ holds (run `make dist` first).
+dist-check:
+	bash packaging/smoke_check.sh dist/netloom
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .ruff_cache .hypothesis *.egg-info
