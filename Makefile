@@ -46,7 +46,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 venv: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/netloom
+	$(BIN)/netloom --plugins plugins
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
