@@ -225,10 +225,12 @@ def _plugins(args: argparse.Namespace) -> int:
 # -------------------------------------------------------------------- helpers
 def _load_with_plugins(args: argparse.Namespace):
     """``args.file`` as a project, with the plugins loaded (their layers are needed after it)."""
-    if Path(args.file).suffix.lower() in (".keras", ".h5", ".hdf5"):
+    from app.build.documents import is_model_file, load_document
+
+    if is_model_file(args.file):
         _load_plugins(args)  # the model may use plugin layers
-        return load_any(args.file)
-    project = load_any(args.file)  # a missing or damaged file fails fast, before Keras loads
+        return load_document(args.file)
+    project = load_document(args.file)  # a missing or damaged file fails fast, before Keras loads
     _load_plugins(args)
     return project
 
@@ -258,17 +260,6 @@ def _load_plugins(args: argparse.Namespace, warn: bool = True):
             file=sys.stderr,
         )
     return registry
-
-
-def load_any(path: str):
-    """A project from a ``.netloom`` file, or from a ``.keras`` / ``.h5`` model imported on the fly."""
-    from app.core.project import Project, load_project
-
-    if Path(path).suffix.lower() in (".keras", ".h5", ".hdf5"):
-        from app.build.keras_import import import_model_file
-
-        return Project(graph=import_model_file(path), name=Path(path).stem)
-    return load_project(path)
 
 
 def _new_file(path: str, force: bool) -> Path:

@@ -35,7 +35,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from app.build.keras_builder import BuildError
+from app.build.keras_builder import BuildError, checked_order
 from app.core.catalog import CALL_LIST, CALL_POSITIONAL, LAYER, TUPLE, Catalog, LayerSpec, default_catalog
 from app.core.graph import Graph, Node
 from app.core.layer_factory import resolve
@@ -107,7 +107,7 @@ def graph_to_script(
     become a model.
     """
     catalog = catalog or default_catalog()
-    order = _checked_order(graph)
+    order = checked_order(graph)
     writer = _ScriptWriter(graph, catalog)
     body = [line for node_id in order for line in writer.node_lines(graph.node(node_id))]
     body += writer.model_lines(model_name)
@@ -148,19 +148,6 @@ def node_variables(graph: Graph) -> dict[str, str]:
 
 
 # ---------------------------------------------------------------- the script
-def _checked_order(graph: Graph) -> list[str]:
-    order = graph.topological_order()
-    if order is None:
-        cycle = graph.find_cycle()
-        names = " -> ".join(graph.node(i).name for i in cycle)
-        raise BuildError(f"The graph has a cycle: {names}.", cycle[0] if cycle else None)
-    if not graph.inputs():
-        raise BuildError("The graph has no Input node; add one and connect it to the first layer.")
-    if not graph.outputs():
-        raise BuildError("The graph has no output: connect a layer after the Input.")
-    return order
-
-
 class _ScriptWriter:
     """Writes the lines of ``build_model()`` node by node, remembering variable names."""
 

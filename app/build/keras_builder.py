@@ -32,6 +32,21 @@ def to_keras(graph: Graph, catalog: Catalog | None = None, name: str = "netloom_
     import keras
 
     catalog = catalog or default_catalog()
+    order = checked_order(graph)
+    tensors: dict[str, Any] = {}
+    for node_id in order:
+        tensors[node_id] = _build_node(graph, node_id, tensors, catalog)
+    inputs = [_first(tensors[n.id]) for n in graph.inputs()]
+    outputs = [_first(tensors[n.id]) for n in graph.outputs()]
+    return keras.Model(
+        inputs=inputs[0] if len(inputs) == 1 else inputs,
+        outputs=outputs[0] if len(outputs) == 1 else outputs,
+        name=name,
+    )
+
+
+def checked_order(graph: Graph) -> list[str]:
+    """The node ids in build order; ``BuildError`` for a cycle, no Input or no output."""
     order = graph.topological_order()
     if order is None:
         cycle = graph.find_cycle()
@@ -39,18 +54,9 @@ def to_keras(graph: Graph, catalog: Catalog | None = None, name: str = "netloom_
         raise BuildError(f"The graph has a cycle: {names}.", cycle[0] if cycle else None)
     if not graph.inputs():
         raise BuildError("The graph has no Input node; add one and connect it to the first layer.")
-    tensors: dict[str, Any] = {}
-    for node_id in order:
-        tensors[node_id] = _build_node(graph, node_id, tensors, catalog)
-    inputs = [_first(tensors[n.id]) for n in graph.inputs()]
-    outputs = [_first(tensors[n.id]) for n in graph.outputs()]
-    if not outputs:
+    if not graph.outputs():
         raise BuildError("The graph has no output: connect a layer after the Input.")
-    return keras.Model(
-        inputs=inputs[0] if len(inputs) == 1 else inputs,
-        outputs=outputs[0] if len(outputs) == 1 else outputs,
-        name=name,
-    )
+    return order
 
 
 def _build_node(graph: Graph, node_id: str, tensors: dict[str, Any], catalog: Catalog) -> Any:

@@ -34,9 +34,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.build.documents import load_document
 from app.core.examples import resource_candidates
 from app.core.graph import Graph, Node
-from app.core.project import Project, load_project
+from app.core.project import Project
 from app.core.summary import Summary, summarize
 from app.core.validation import validate
 from app.plugins import current_registry, loaded_registry
@@ -46,7 +47,6 @@ from app.ui.tasks import TaskRunner
 
 logger = logging.getLogger(__name__)
 
-MODEL_SUFFIXES = (".keras", ".h5", ".hdf5")
 PROJECT_FILTER = "Netloom projects (*.netloom);;Keras models (*.keras *.h5 *.hdf5);;All files (*)"
 SUMMARY_DELAY_MS = 200  # coalesce a burst of edits into one summary
 NUMERIC_COLUMNS = ("Params", "Mult-adds")  # right-aligned
@@ -83,15 +83,6 @@ def keras_info() -> tuple[str, str]:
 def compute_summary(graph: Graph) -> Summary:
     """The model summary of ``graph``: validation and shape inference use Keras, so it is slow."""
     return summarize(graph, validate(graph))
-
-
-def load_document(path: str | Path) -> Project:
-    """A project from a ``.netloom`` file, or from a ``.keras`` / ``.h5`` model imported on the spot."""
-    if Path(path).suffix.lower() in MODEL_SUFFIXES:
-        from app.build.keras_import import import_model_file  # imports keras: only when asked
-
-        return Project(graph=import_model_file(path), name=Path(path).stem)
-    return load_project(path)
 
 
 @dataclass(frozen=True)
