@@ -7,7 +7,9 @@
 3. a spec derived from Keras's signatures (``app.core.layer_specs_derived``)
    for every other public class of ``keras.layers``, except those in
    ``EXCLUDED``, which says why each cannot stand in a Netloom graph;
-4. every pretrained backbone of ``keras.applications``.
+4. the layer classes that ``keras.applications`` models use from outside
+   ``keras.layers`` (``APPLICATION_LAYER_SPECS``), so those models import;
+5. every pretrained backbone of ``keras.applications``.
 
 A layer's type is its class name (what Keras writes as ``class_name`` in a
 saved model); other public names of the same class, such as ``MaxPool2D``,
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.core.catalog import CALL_NONE, CHOICE, INT, TUPLE, Catalog, LayerSpec, ParamSpec
-from app.core.layer_specs_applications import application_specs
+from app.core.layer_specs_applications import APPLICATION_LAYER_SPECS, application_specs
 from app.core.layer_specs_curated import curated_specs
 from app.core.layer_specs_derived import derive_spec, with_tags
 
@@ -87,6 +89,7 @@ def builtin_specs() -> list[LayerSpec]:
         public_names = classes[type_][1]
         spec = derive_spec(classes[type_][0], f"keras.layers.{public_names[0]}")
         specs.append(with_tags(spec, _alias_tags(type_, classes)))
+    specs += APPLICATION_LAYER_SPECS
     specs += application_specs()
     return specs
 

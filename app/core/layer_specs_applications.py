@@ -1,10 +1,15 @@
-"""Specs of the pretrained backbones in ``keras.applications``.
+"""Specs of the pretrained backbones in ``keras.applications``, and of the layers they use.
 
 A backbone node is called like a layer but made by the application function
 (``app.core.layer_factory`` passes the node's params and the input shape).
 Netloom never downloads: ``weights`` is None (random start) or the path of
 a local weights file, never "imagenet". ``include_top`` starts at False,
 unlike Keras, so every node stores it.
+
+A few applications use a layer class of their own, outside ``keras.layers``;
+``APPLICATION_LAYER_SPECS`` holds those, so an imported application model
+keeps them as nodes. Keras finds such a class again from the ``module`` of
+its saved config, so models with them save to ``.keras`` and load back.
 
 keras is imported inside the functions only.
 """
@@ -14,7 +19,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from app.core.catalog import BOOL, CHOICE, STRING, LayerSpec, ParamSpec
+from app.core.catalog import BOOL, CALL_LIST, CHOICE, FLOAT, STRING, LayerSpec, ParamSpec, PortSpec
 from app.core.layer_specs_derived import first_sentence, param_with_default
 
 # Smallest image side each backbone accepts with weights=None and
@@ -34,6 +39,17 @@ COMMON_PARAMS = (
     ParamSpec("pooling", CHOICE, None, "Pool the last feature map: 'avg', 'max', or none to keep it.",
               choices=("avg", "max"), optional=True, key=True),
     ParamSpec("trainable", BOOL, True, "Train the backbone's weights too; off freezes them.", key=True),
+)
+
+APPLICATION_LAYER_SPECS = (
+    LayerSpec(
+        "CustomScaleLayer", "keras.src.applications.inception_resnet_v2.CustomScaleLayer", "Other",
+        "Adds a scaled residual to its first input: inputs[0] + inputs[1] * scale (from InceptionResNetV2).",
+        (ParamSpec("scale", FLOAT, 1.0, "Factor the residual (second input) is multiplied by.",
+                   required=True, key=True),),
+        inputs=(PortSpec("input"), PortSpec("residual")), call=CALL_LIST, min_inputs=2,
+        example_input=((8, 8, 16), (8, 8, 16)),
+    ),
 )
 
 

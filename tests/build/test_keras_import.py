@@ -563,10 +563,6 @@ CONVNEXT = (
 )
 NOT_ROUND_TRIPPING = {
     **{f"ConvNeXt{size}": CONVNEXT for size in ("Tiny", "Small", "Base", "Large", "XLarge")},
-    "InceptionResNetV2": (
-        "scales each residual with CustomScaleLayer (keras.src.applications.inception_resnet_v2), "
-        "a layer class outside keras.layers that the catalog does not hold"
-    ),
     "MobileNetV3Small": "writes hard_sigmoid with keras.ops on constants (x + 3.0, x * (1/6)): operations, "
                         "not layers",
     "MobileNetV3Large": "writes hard_sigmoid with keras.ops on constants (x + 3.0, x * (1/6)): operations, "
