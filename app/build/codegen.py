@@ -36,9 +36,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from app.build.keras_builder import BuildError, checked_order
-from app.core.catalog import CALL_LIST, CALL_POSITIONAL, LAYER, TUPLE, Catalog, LayerSpec, default_catalog
+from app.core.catalog import (
+    CALL_LIST,
+    CALL_POSITIONAL,
+    CALL_TEMPLATE,
+    LAYER,
+    TUPLE,
+    Catalog,
+    LayerSpec,
+    default_catalog,
+)
 from app.core.graph import Graph, Node
-from app.core.layer_factory import resolve
+from app.core.layer_factory import TENSOR_PLACEHOLDER, resolve, resolve_operation
 
 LINE_WIDTH = 100
 INDENT = "    "
@@ -179,6 +188,8 @@ class _ScriptWriter:
         self.modules.add(module.split(".")[0] if module.startswith("keras") else module)
         if spec.category == "Pretrained":
             return self._application_lines(node, spec, variable, inputs)
+        if spec.call == CALL_TEMPLATE:
+            return _lay(_operation_call(node, inputs), f"{INDENT}{variable} = ", "")
         call = _Chain((self._layer_constructor(node, spec), _input_call(spec, inputs)))
         return _lay(call, f"{INDENT}{variable} = ", "")
 
@@ -240,6 +251,40 @@ class _ScriptWriter:
             lines.append(f"{INDENT}{backbone}.trainable = False")
         lines += _lay(_Chain((backbone, _input_call(spec, inputs))), f"{INDENT}{variable} = ", "")
         return lines
+
+
+def _operation_call(node: Node, inputs: list[str]) -> _Chain:
+    """An "Operation" node: its ``keras.src.ops`` class made from its config, called on its template."""
+    params = node.params
+    module, class_name = params.get("module"), params.get("class_name")
+    try:
+        cls = resolve_operation(module, class_name)
+    except (ValueError, ImportError) as error:
+        raise BuildError(f"{node.name}: {error}", node.id) from None
+    config = {**(params.get("config") or {}), "name": node.name}
+    if _builds_from_kwargs(cls) and all(map(_is_keyword_name, config)):
+        constructor: Expr = _Seq(f"{module}.{class_name}(", tuple(
+            (f"{key}=", _literal(value, objects=False)) for key, value in config.items()
+        ), ")")
+    else:
+        from_config = f"{module}.{class_name}.from_config("
+        constructor = _Seq(from_config, (("", _literal(config, objects=False)),), ")")
+    items = [("", _template(value, inputs)) for value in params.get("args") or []]
+    items += [(f"{key}=", _template(value, inputs)) for key, value in (params.get("kwargs") or {}).items()]
+    return _Chain((constructor, _Seq("(", tuple(items), ")")))
+
+
+def _template(value: Any, inputs: list[str]) -> Expr:
+    """An operation argument: ``{"__input__": port}`` as that input's variable, the rest as literals."""
+    if isinstance(value, Mapping) and set(value) == {TENSOR_PLACEHOLDER}:
+        return inputs[int(value[TENSOR_PLACEHOLDER])]
+    if isinstance(value, (list, tuple)):
+        return _Seq("[", tuple(("", _template(v, inputs)) for v in value), "]")
+    if isinstance(value, Mapping):
+        return _Seq("{", tuple(
+            (f"{_literal(k, objects=False)}: ", _template(v, inputs)) for k, v in value.items()
+        ), "}")
+    return _literal(value, objects=False)
 
 
 def _ordered_params(node: Node, spec: LayerSpec) -> dict[str, Any]:

@@ -44,6 +44,7 @@ from app.core.catalog import (
     default_catalog,
 )
 from app.core.graph import Graph, GraphError
+from app.core.layer_factory import OPERATION_PACKAGE, TENSOR_PLACEHOLDER, resolve_operation
 from app.core.layout import apply_layout
 
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -211,6 +212,7 @@ class _Layer:
     module: str | None
     config: dict[str, Any]
     inbound: list[Any] = field(default_factory=list)
+    operation: bool = False  # a Keras operation (keras.ops) called on tensors and constants
 
 
 @dataclass
@@ -219,6 +221,8 @@ class _Call:
 
     tensors: dict[int, tuple[str, int, int]]
     as_list: bool
+    args: list[Any] = field(default_factory=list)  # an operation's call template
+    kwargs: dict[str, Any] = field(default_factory=dict)
 
 
 def graph_from_model_config(
@@ -337,6 +341,8 @@ class _Reader:
                 "layer with its own weights, called once.", layer.name,
             )
         node = layer.inbound[0]
+        if layer.operation:
+            return self._call_operation(layer, node)
         spec = self.catalog.get(layer.class_name)
         if isinstance(node, dict):
             call = self._call_keras3(layer, spec, node)
@@ -363,6 +369,33 @@ class _Reader:
             else:
                 self._check_call_argument(layer, key, value)
         return _Call(tensors, as_list)
+
+    def _call_operation(self, layer: _Layer, node: Any) -> _Call:
+        """The call of a Keras operation as a template: each tensor becomes {"__input__": port}."""
+        tensors: dict[int, tuple[str, int, int]] = {}
+
+        def template(value: Any) -> Any:
+            if _is_keras3_tensor(value):
+                tensors[len(tensors)] = _history(value)
+                return {TENSOR_PLACEHOLDER: len(tensors) - 1}
+            if isinstance(value, (list, tuple)):
+                return [template(item) for item in value]
+            if value is None or isinstance(value, (bool, int, float, str)):
+                return value
+            raise self.fail(
+                f"the operation is called with {_short(value)}, which Netloom cannot keep.", layer.name
+            )
+
+        if not isinstance(node, dict):
+            raise self.fail("the operation's call is not in the Keras 3 format.", layer.name)
+        args = template(list(node.get("args") or []))
+        kwargs = node.get("kwargs") or {}
+        if not isinstance(kwargs, dict):
+            raise self.fail("the operation's keyword arguments are malformed.", layer.name)
+        kwargs = {str(key): template(value) for key, value in kwargs.items()}
+        if not tensors:
+            raise self.fail("the operation is called on no tensor.", layer.name)
+        return _Call(tensors, as_list=False, args=args, kwargs=kwargs)
 
     def _call_keras2(self, layer: _Layer, spec: LayerSpec, node: Any) -> _Call:
         tensors: dict[int, tuple[str, int, int]] = {}
@@ -486,7 +519,19 @@ class _Reader:
             raise self.fail("Lambda layers hold Python code and are not loaded, for safety.", name)
         # Operations have a config of just a name; .h5 files leave out their module.
         is_operation = not module and class_name != "InputLayer" and set(layer.config) <= {"name"}
-        if is_operation or module.startswith(("keras.src.ops", "keras.ops")):
+        if module.startswith(OPERATION_PACKAGE + ".") or module == OPERATION_PACKAGE:
+            try:
+                resolve_operation(module, class_name)
+            except (ValueError, ImportError) as error:
+                raise self.fail(f"the operation cannot be loaded ({error}).", name) from None
+            for key, value in _custom_objects(layer.config):
+                raise self.fail(
+                    f"its {key!r} is the custom object {_short(value)}, which holds Python code and is not "
+                    "loaded, for safety.", name,
+                )
+            layer.operation = True
+            return
+        if is_operation or module.startswith("keras.ops"):
             raise self.fail(
                 f"this is the Keras operation {class_name} (keras.ops) applied to tensors, not a layer; "
                 "Netloom graphs hold layers only. Use a layer instead (Add, Multiply, Rescaling, ...).", name,
@@ -513,6 +558,13 @@ class _Reader:
     def _add_node(self, layer: _Layer) -> str:
         if layer.class_name == "InputLayer":
             layer_type, params = "Input", self._input_params(layer)
+        elif layer.operation:
+            call = self._call(layer)
+            layer_type, params = "Operation", {
+                "module": layer.module, "class_name": layer.class_name,
+                "config": {k: _without_shared_ids(v) for k, v in layer.config.items() if k != "name"},
+                "args": call.args, "kwargs": call.kwargs,
+            }
         else:
             layer_type = layer.class_name
             params = _layer_params(layer.config, self.catalog.get(layer_type))

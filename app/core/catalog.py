@@ -78,6 +78,9 @@ CALL_SINGLE = "single"  # layer(x)
 CALL_LIST = "list"  # layer([x0, x1, ...]): merge layers
 CALL_POSITIONAL = "positional"  # layer(query, value, key): attention
 CALL_NONE = "none"  # an Input: no incoming edges
+# op(*args, **kwargs) with the node's input tensors put into its "args"/"kwargs" template,
+# where {"__input__": port} stands for a tensor: a Keras operation (keras.ops) on tensors and constants
+CALL_TEMPLATE = "template"
 
 # Markers in ``LayerSpec.tags``. Other tags are search words, such as
 # "alias:MaxPool2D" for a class Keras also exports under another name.
@@ -135,8 +138,8 @@ class LayerSpec:
 
     @property
     def variadic(self) -> bool:
-        """True when the layer takes a list of any number of tensors."""
-        return self.call == CALL_LIST
+        """True when the layer takes any number of tensors (a list, or an operation's template)."""
+        return self.call in (CALL_LIST, CALL_TEMPLATE)
 
     def param(self, name: str) -> ParamSpec | None:
         """The spec of param ``name``, or None."""

@@ -20,7 +20,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.core.catalog import CALL_NONE, CHOICE, INT, TUPLE, Catalog, LayerSpec, ParamSpec
+from app.core.catalog import (
+    ANY,
+    CALL_NONE,
+    CALL_TEMPLATE,
+    CHOICE,
+    INT,
+    STRING,
+    TUPLE,
+    Catalog,
+    LayerSpec,
+    ParamSpec,
+)
 from app.core.layer_specs_applications import APPLICATION_LAYER_SPECS, application_specs
 from app.core.layer_specs_curated import curated_specs
 from app.core.layer_specs_derived import derive_spec, with_tags
@@ -69,6 +80,23 @@ INPUT_SPEC = LayerSpec(
 )
 
 
+OPERATION_SPEC = LayerSpec(
+    "Operation", "keras.src.ops.operation.Operation", "Other",
+    "A Keras operation (keras.ops) on tensors and constants, such as x + 3.0 in an imported model.",
+    params=(
+        ParamSpec("module", STRING, "keras.src.ops.numpy", "Module of the operation class; only "
+                  "keras.src.ops modules are allowed.", required=True),
+        ParamSpec("class_name", STRING, "Add", "The operation class, such as Add or Multiply.",
+                  required=True, key=True),
+        ParamSpec("config", ANY, {}, "The operation's Keras config, without its name.", required=True),
+        ParamSpec("args", ANY, [{"__input__": 0}, 1.0], "The call's arguments: constants, and "
+                  '{"__input__": port} for each input tensor.', required=True),
+        ParamSpec("kwargs", ANY, {}, "The call's keyword arguments, written like 'args'.", required=True),
+    ),
+    call=CALL_TEMPLATE, example_input=((8, 8, 3),),
+)
+
+
 def build_catalog() -> Catalog:
     """Every built-in node type (imports keras)."""
     return Catalog(builtin_specs())
@@ -90,6 +118,7 @@ def builtin_specs() -> list[LayerSpec]:
         spec = derive_spec(classes[type_][0], f"keras.layers.{public_names[0]}")
         specs.append(with_tags(spec, _alias_tags(type_, classes)))
     specs += APPLICATION_LAYER_SPECS
+    specs.append(OPERATION_SPEC)
     specs += application_specs()
     return specs
 

@@ -20,6 +20,7 @@ from app.core.catalog import (
     CALL_LIST,
     CALL_NONE,
     CALL_POSITIONAL,
+    CALL_TEMPLATE,
     Catalog,
     LayerSpec,
     UnknownLayerType,
@@ -287,7 +288,7 @@ def _param_problems(node: Node, spec: LayerSpec) -> list[Problem]:
 def _port_problems(graph: Graph, node: Node, spec: LayerSpec, edges: list[Edge]) -> list[Problem]:
     if spec.call == CALL_NONE:
         return []
-    if spec.call == CALL_LIST:
+    if spec.call in (CALL_LIST, CALL_TEMPLATE):
         if len(edges) < spec.min_inputs:
             return [
                 Problem(

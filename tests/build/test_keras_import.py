@@ -397,8 +397,6 @@ REFUSED = {
     "shared": (shared_layer_model, "shared", "used 2 times"),
     "nested": (nested_model, "block", "nested"),
     "custom": (custom_layer_model, "doubling", "custom layer"),
-    "operation": (operation_model, "multiply", "keras.ops"),
-    "operation_on_tensors": (operation_on_two_tensors_model, "add", "keras.ops"),
     "output_feeds": (output_that_feeds_model, "hidden", "also feeds"),
 }
 
@@ -415,6 +413,52 @@ def test_models_a_graph_cannot_hold_are_refused_by_name(case: Any, suffix: str, 
     message = str(caught.value)
     assert str(path) in message and repr(layer) in message and reason in message
     assert caught.value.layer == layer
+
+
+OPERATIONS = {
+    "operation": (operation_model, "multiply"),
+    "operation_on_tensors": (operation_on_two_tensors_model, "add"),
+}
+
+
+@pytest.mark.parametrize("case", OPERATIONS.values(), ids=OPERATIONS.keys())
+def test_operations_in_h5_files_are_refused_as_they_name_no_module(case: Any, tmp_path: Path) -> None:
+    make, layer = case
+    keras.backend.clear_session()
+    path = tmp_path / "refused.h5"
+    make().save(path)
+    with pytest.raises(ModelImportError) as caught:
+        import_model_file(path)
+    message = str(caught.value)
+    assert str(path) in message and repr(layer) in message and "keras.ops" in message
+    assert caught.value.layer == layer
+
+
+@pytest.mark.parametrize("case", OPERATIONS.values(), ids=OPERATIONS.keys())
+def test_operations_import_as_operation_nodes_and_round_trip(case: Any, tmp_path: Path) -> None:
+    make, layer = case
+    keras.backend.clear_session()
+    original = make()
+    path = tmp_path / "operation.keras"
+    original.save(path)
+    graph = import_model_file(path)
+    node = graph.find(layer)
+    assert node is not None and node.type == "Operation"
+    assert node.params["module"] == "keras.src.ops.numpy"
+    assert {"__input__": 0} in node.params["args"]
+    assert_same_model(original, to_keras(graph))
+
+
+def test_operations_outside_keras_ops_are_refused() -> None:
+    keras.backend.clear_session()
+    config = operation_model().get_config()
+    entry = next(e for e in config["layers"] if e["class_name"] == "Multiply")
+    entry["module"] = "keras.src.ops.numpy_evil"
+    with pytest.raises(ModelImportError, match="multiply"):
+        graph_from_model_config(config)
+    entry["module"], entry["class_name"] = "keras.src.ops.numpy", "np"
+    with pytest.raises(ModelImportError, match="not a Keras operation"):
+        graph_from_model_config(config)
 
 
 def _valid_archive(tmp_path: Path) -> Path:
@@ -563,10 +607,6 @@ CONVNEXT = (
 )
 NOT_ROUND_TRIPPING = {
     **{f"ConvNeXt{size}": CONVNEXT for size in ("Tiny", "Small", "Base", "Large", "XLarge")},
-    "MobileNetV3Small": "writes hard_sigmoid with keras.ops on constants (x + 3.0, x * (1/6)): operations, "
-                        "not layers",
-    "MobileNetV3Large": "writes hard_sigmoid with keras.ops on constants (x + 3.0, x * (1/6)): operations, "
-                        "not layers",
 }
 
 
