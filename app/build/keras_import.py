@@ -213,6 +213,7 @@ class _Layer:
     config: dict[str, Any]
     inbound: list[Any] = field(default_factory=list)
     operation: bool = False  # a Keras operation (keras.ops) called on tensors and constants
+    nested: str | None = None  # "Sequential" or "Functional" for a whole model used as one layer
 
 
 @dataclass
@@ -343,7 +344,7 @@ class _Reader:
         node = layer.inbound[0]
         if layer.operation:
             return self._call_operation(layer, node)
-        spec = self.catalog.get(layer.class_name)
+        spec = self.catalog.get(layer.nested or layer.class_name)
         if isinstance(node, dict):
             call = self._call_keras3(layer, spec, node)
         else:
@@ -467,7 +468,7 @@ class _Reader:
         for layer in rest:
             if layer.class_name == "InputLayer":
                 raise self.fail("an InputLayer in the middle of a Sequential model.", layer.name)
-            if self.catalog.get(layer.class_name).call != CALL_SINGLE:
+            if self.catalog.get(layer.nested or layer.class_name).call != CALL_SINGLE:
                 raise self.fail("this layer takes several inputs, which a Sequential chain cannot give.",
                                 layer.name)
             node = self._add_node(layer)
@@ -511,10 +512,8 @@ class _Reader:
     def _check_class(self, layer: _Layer, entry: dict[str, Any]) -> None:
         name, class_name, module = layer.name, layer.class_name, layer.module or ""
         if class_name in _MODEL_CLASSES or "input_layers" in layer.config:
-            raise self.fail(
-                f"this layer is a whole {class_name} model nested inside the model; nested models "
-                "cannot be imported. Import that model on its own, or rebuild the outer model flat.", name,
-            )
+            self._check_nested(layer, entry)
+            return
         if class_name in _CODE_CLASSES:
             raise self.fail("Lambda layers hold Python code and are not loaded, for safety.", name)
         # Operations have a config of just a name; .h5 files leave out their module.
@@ -555,8 +554,26 @@ class _Reader:
                 "loaded, for safety.", name,
             )
 
+    def _check_nested(self, layer: _Layer, entry: dict[str, Any]) -> None:
+        """Accept a nested model as one node only if everything inside it would import on its own."""
+        if layer.module not in (None, "keras", "keras.models", "keras.src.models.sequential",
+                                "keras.src.models.functional"):
+            raise self.fail(f"its model class {_qualified(layer.module or '', layer.class_name)} is custom "
+                            "code and is not loaded, for safety.", layer.name)
+        try:
+            inner = graph_from_model_config(entry, self.catalog, self.source)
+        except ModelImportError as error:
+            raise self.fail(f"inside this nested model: {error.reason}", error.layer or layer.name) from None
+        if len(inner.inputs()) != 1 or len(inner.outputs()) != 1:
+            raise self.fail("a nested model with several inputs or outputs cannot be imported yet.",
+                            layer.name)
+        layer.nested = "Sequential" if layer.class_name == "Sequential" else "Functional"
+
     def _add_node(self, layer: _Layer) -> str:
-        if layer.class_name == "InputLayer":
+        if layer.nested:
+            layer_type = layer.nested
+            params = {k: v for k, v in layer.config.items() if k != "name"}
+        elif layer.class_name == "InputLayer":
             layer_type, params = "Input", self._input_params(layer)
         elif layer.operation:
             call = self._call(layer)

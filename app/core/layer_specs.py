@@ -97,6 +97,47 @@ OPERATION_SPEC = LayerSpec(
 )
 
 
+def _dense_entry(name: str, history: str | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "module": "keras.layers", "class_name": "Dense", "config": {"units": 8, "name": name},
+        "registered_name": None,
+    }
+    if history is not None:
+        tensor = {"class_name": "__keras_tensor__",
+                  "config": {"shape": [None, 8], "dtype": "float32", "keras_history": [history, 0, 0]}}
+        entry |= {"name": name, "inbound_nodes": [{"args": [tensor], "kwargs": {}}]}
+    return entry
+
+
+_INNER_INPUT = {
+    "module": "keras.layers", "class_name": "InputLayer", "name": "inner_input", "inbound_nodes": [],
+    "config": {"batch_shape": [None, 8], "dtype": "float32", "name": "inner_input"}, "registered_name": None,
+}
+
+# A model used as one layer, as imported models (ConvNeXt's stem, say) contain. Its params are
+# the nested model's own Keras config; the importer checks every class in it before it is used.
+NESTED_MODEL_SPECS = (
+    LayerSpec(
+        "Sequential", "keras.Sequential", "Other",
+        "A whole Sequential model used as one layer (kept as in an imported model).",
+        params=(ParamSpec("layers", ANY, [_dense_entry("inner_dense")], "The nested model's layers, as "
+                          "Keras configs.", required=True),),
+        example_input=((8,),),
+    ),
+    LayerSpec(
+        "Functional", "keras.Model", "Other",
+        "A whole functional model used as one layer (kept as in an imported model).",
+        params=(
+            ParamSpec("layers", ANY, [_INNER_INPUT, _dense_entry("inner_dense", "inner_input")],
+                      "The nested model's layers, as Keras configs.", required=True),
+            ParamSpec("input_layers", ANY, ["inner_input", 0, 0], "Its input(s).", required=True),
+            ParamSpec("output_layers", ANY, ["inner_dense", 0, 0], "Its output(s).", required=True),
+        ),
+        example_input=((8,),),
+    ),
+)
+
+
 def build_catalog() -> Catalog:
     """Every built-in node type (imports keras)."""
     return Catalog(builtin_specs())
@@ -119,6 +160,7 @@ def builtin_specs() -> list[LayerSpec]:
         specs.append(with_tags(spec, _alias_tags(type_, classes)))
     specs += APPLICATION_LAYER_SPECS
     specs.append(OPERATION_SPEC)
+    specs += NESTED_MODEL_SPECS
     specs += application_specs()
     return specs
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from app.core.catalog import BOOL, CALL_LIST, CHOICE, FLOAT, STRING, LayerSpec, ParamSpec, PortSpec
+from app.core.catalog import BOOL, CALL_LIST, CHOICE, FLOAT, INT, STRING, LayerSpec, ParamSpec, PortSpec
 from app.core.layer_specs_derived import first_sentence, param_with_default
 
 # Smallest image side each backbone accepts with weights=None and
@@ -49,6 +49,16 @@ APPLICATION_LAYER_SPECS = (
                    required=True, key=True),),
         inputs=(PortSpec("input"), PortSpec("residual")), call=CALL_LIST, min_inputs=2,
         example_input=((8, 8, 16), (8, 8, 16)),
+    ),
+    LayerSpec(
+        "LayerScale", "keras.src.applications.convnext.LayerScale", "Other",
+        "Multiplies each channel by a learned factor (from ConvNeXt).",
+        (
+            ParamSpec("init_values", FLOAT, 1e-6, "Starting value of every factor.", required=True, key=True),
+            ParamSpec("projection_dim", INT, 16, "Number of channels; must equal the input's last axis.",
+                      required=True, minimum=1),
+        ),
+        example_input=((8, 8, 16),),
     ),
 )
 

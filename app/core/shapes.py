@@ -169,6 +169,8 @@ def estimate_macs(layer: Any, input_shapes: Sequence[Shape], output_shapes: Sequ
     Layers without kernels count 0.
     """
     kind = type(layer).__name__
+    if kind in ("Sequential", "Functional"):
+        return 0  # a nested model: not counted (its layers' input shapes are not at hand here)
     if kind == "Bidirectional":
         return estimate_macs(layer.forward_layer, input_shapes, output_shapes) + estimate_macs(
             layer.backward_layer, input_shapes, output_shapes
