@@ -59,17 +59,25 @@ def resource_candidates() -> list[Path]:
     return candidates
 
 
-def examples_dir() -> Path:
-    """The folder of example projects; ``FileNotFoundError`` naming every place looked in."""
+def resource_dir(name: str) -> Path:
+    """The resources subfolder ``name`` (examples, blocks, ...).
+
+    Raises ``FileNotFoundError`` naming every place looked in.
+    """
     for resources in resource_candidates():
-        folder = resources / "examples"
+        folder = resources / name
         if folder.is_dir():
             return folder
-    looked = ", ".join(str(c / "examples") for c in resource_candidates())
+    looked = ", ".join(str(c / name) for c in resource_candidates())
     raise FileNotFoundError(
-        f"Netloom's example projects were not found; looked in: {looked}. "
-        f"Set {RESOURCES_ENV} to the folder that holds 'examples/'."
+        f"Netloom's {name} were not found; looked in: {looked}. "
+        f"Set {RESOURCES_ENV} to the folder that holds '{name}/'."
     )
+
+
+def examples_dir() -> Path:
+    """The folder of example projects (see ``resource_dir``)."""
+    return resource_dir("examples")
 
 
 def list_examples() -> list[ExampleInfo]:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from app.core.examples import list_examples, resource_candidates
+from app.core.examples import list_examples, resource_dir
 from app.core.graph import Graph
 from app.plugins.registry import PluginRegistry
 
@@ -104,10 +104,5 @@ def export_keras_json(graph: Graph, path: str | Path, **options: Any) -> Path:
 
 
 def blocks_dir() -> Path:
-    """The folder of bundled blocks; ``FileNotFoundError`` naming every place looked in."""
-    for resources in resource_candidates():
-        folder = resources / "blocks"
-        if folder.is_dir():
-            return folder
-    looked = ", ".join(str(c / "blocks") for c in resource_candidates())
-    raise FileNotFoundError(f"Netloom's blocks were not found; looked in: {looked}.")
+    """The folder of bundled blocks (see ``app.core.examples.resource_dir``)."""
+    return resource_dir("blocks")
