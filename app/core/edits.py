@@ -4,16 +4,19 @@ Each ``Edit`` changes the graph through one or a few ``Graph`` methods and
 knows how to revert exactly that. The editor wraps each in a
 ``QUndoCommand``; fixes offered by validation are edits too, so applying a
 fix is one undoable step. ``Compound`` groups edits into one step (insert a
-node into an edge = add node + disconnect + connect twice).
+node into an edge = add node + disconnect + connect twice). Blocks are edits
+of the graph's groups: ``GroupNodes``, ``Ungroup``, ``SetGroupCollapsed``,
+``RenameGroup``, ``AddToGroup`` and ``RemoveFromGroup``.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.graph import Edge, Graph, Node
+from app.core.graph import Edge, Graph, Group, Node
 
 _MISSING = object()
 
@@ -57,12 +60,14 @@ class AddNode(Edit):
 
 @dataclass
 class RemoveNode(Edit):
-    """Remove a node and its edges; revert restores both exactly."""
+    """Remove a node and its edges; revert restores both exactly, and its group membership."""
 
     node_id: str
     _node: Node | None = None
     _index: int = 0
     _edges: list[tuple[int, Edge]] = field(default_factory=list)
+    _group: Group | None = None  # the node's group as it was, restored if removal emptied it
+    _group_index: int = 0
 
     description = "Delete node"
 
@@ -71,6 +76,9 @@ class RemoveNode(Edit):
         self._edges = sorted((graph.edge_index(e), e) for e in touching)
         self._node = copy.deepcopy(graph.node(self.node_id))
         self._index = graph.index_of(self.node_id)
+        group = graph.group_of(self.node_id)
+        self._group = dataclasses.replace(group) if group else None
+        self._group_index = graph.group_index(group.id) if group else 0
         graph.remove_node(self.node_id)
 
     def revert(self, graph: Graph) -> None:
@@ -79,6 +87,8 @@ class RemoveNode(Edit):
         graph.add_node(node.type, node.name, node.params, node.position, node.id, index=self._index)
         for index, edge in self._edges:
             graph.add_edge(edge, index=index)
+        if self._group is not None:
+            _rejoin_group(graph, node.id, self._group, self._group_index)
 
 
 @dataclass
@@ -178,6 +188,119 @@ class Move(Edit):
 
 
 @dataclass
+class GroupNodes(Edit):
+    """Group nodes into a named block; the group's id is fixed on the first apply, so redo is exact."""
+
+    name: str
+    node_ids: list[str]
+    collapsed: bool = False
+    group_id: str | None = None
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return f"Group as {self.name}"
+
+    def apply(self, graph: Graph) -> None:
+        group = graph.add_group(self.name, self.node_ids, self.group_id, self.collapsed)
+        self.group_id = group.id
+
+    def revert(self, graph: Graph) -> None:
+        assert self.group_id is not None
+        graph.remove_group(self.group_id)
+
+
+@dataclass
+class AddToGroup(Edit):
+    """Put a node that belongs to no group into a group."""
+
+    group_id: str
+    node_id: str
+    description = "Add to block"
+
+    def apply(self, graph: Graph) -> None:
+        graph.add_to_group(self.group_id, self.node_id)
+
+    def revert(self, graph: Graph) -> None:
+        graph.remove_from_group(self.node_id)
+
+
+@dataclass
+class RemoveFromGroup(Edit):
+    """Take a node out of its group (a group left empty goes); revert puts it back exactly."""
+
+    node_id: str
+    _group: Group | None = None
+    _index: int = 0
+    description = "Remove from block"
+
+    def apply(self, graph: Graph) -> None:
+        group = graph.group_of(self.node_id)
+        self._group = dataclasses.replace(group) if group else None
+        self._index = graph.group_index(group.id) if group else 0
+        graph.remove_from_group(self.node_id)
+
+    def revert(self, graph: Graph) -> None:
+        assert self._group is not None
+        _rejoin_group(graph, self.node_id, self._group, self._index)
+
+
+@dataclass
+class Ungroup(Edit):
+    """Dissolve a group (its nodes stay); revert brings it back at its place in the group order."""
+
+    group_id: str
+    _group: Group | None = None
+    _index: int = 0
+    description = "Ungroup"
+
+    def apply(self, graph: Graph) -> None:
+        self._index = graph.group_index(self.group_id)
+        self._group = graph.remove_group(self.group_id)
+
+    def revert(self, graph: Graph) -> None:
+        group = self._group
+        assert group is not None
+        graph.add_group(group.name, group.node_ids, group.id, group.collapsed, index=self._index)
+
+
+@dataclass
+class SetGroupCollapsed(Edit):
+    """Collapse a group into one block node, or expand it in place."""
+
+    group_id: str
+    collapsed: bool
+    _old: bool = False
+
+    @property
+    def description(self) -> str:  # type: ignore[override]
+        return "Collapse block" if self.collapsed else "Expand block"
+
+    def apply(self, graph: Graph) -> None:
+        self._old = graph.group(self.group_id).collapsed
+        graph.set_group_collapsed(self.group_id, self.collapsed)
+
+    def revert(self, graph: Graph) -> None:
+        graph.set_group_collapsed(self.group_id, self._old)
+
+
+@dataclass
+class RenameGroup(Edit):
+    """Give a group a new name."""
+
+    group_id: str
+    name: str
+    _old: str = ""
+    description = "Rename block"
+
+    def apply(self, graph: Graph) -> None:
+        self._old = graph.group(self.group_id).name
+        graph.rename_group(self.group_id, self.name)
+
+    def revert(self, graph: Graph) -> None:
+        graph.rename_group(self.group_id, self._old)
+
+
+@dataclass
 class Compound(Edit):
     """Several edits applied in order and reverted in reverse order, as one step."""
 
@@ -198,6 +321,14 @@ class Compound(Edit):
     def revert(self, graph: Graph) -> None:
         for edit in reversed(self.edits):
             edit.revert(graph)
+
+
+def _rejoin_group(graph: Graph, node_id: str, group: Group, index: int) -> None:
+    """Put ``node_id`` back into ``group``, bringing the group back at ``index`` if it went."""
+    if graph.has_group(group.id):
+        graph.add_to_group(group.id, node_id)
+    else:
+        graph.add_group(group.name, [node_id], group.id, group.collapsed, index=index)
 
 
 def insert_on_edge(

@@ -15,6 +15,11 @@ cycle): editing must be possible through them. ``app.core.validation`` says
 what is wrong. Structural nonsense (an edge to an unknown node, a port taken
 twice, a duplicate name) is refused here with ``GraphError``.
 
+A ``Group`` (a block on the canvas) names a set of nodes; the graph itself
+stays flat, so building, checking and code generation see every layer. A
+node belongs to at most one group, a group is never empty (removing its last
+node removes it), and its ``collapsed`` flag only tells views how to draw it.
+
 Every change is announced through the ``Event`` attributes, so views redraw
 from the graph instead of keeping their own copy.
 """
@@ -78,7 +83,35 @@ class Edge:
         return f"{self.source}[{self.source_port}] -> {self.target}[{self.target_port}]"
 
 
+@dataclass
+class Group:
+    """A named set of nodes that views may draw collapsed into one block node.
+
+    ``node_ids`` follow the graph's node order, so a removed node that comes
+    back lands where it was.
+    """
+
+    id: str
+    name: str
+    node_ids: tuple[str, ...]
+    collapsed: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """This group as plain JSON-ready data."""
+        return {
+            "id": self.id,
+            "name": self.name,
+            "node_ids": list(self.node_ids),
+            "collapsed": self.collapsed,
+        }
+
+
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_.\-]*$")
+
+
+def is_valid_name(name: object) -> bool:
+    """True for a usable node, group or block name: letters, digits, '_', '.' or '-', no leading digit."""
+    return isinstance(name, str) and _NAME_RE.fullmatch(name) is not None
 
 
 def default_name_stem(layer_type: str) -> str:
@@ -96,6 +129,9 @@ class Graph:
     - ``edge_added(edge)``, ``edge_removed(edge)``
     - ``param_changed(node, key)`` after a param is set or reset
     - ``node_renamed(node, old_name)``, ``node_moved(node, old_position)``
+    - ``group_changed(group)`` after a group is added, removed, renamed,
+      collapsed or expanded, or gains or loses a node (a removed group is no
+      longer in ``groups``)
     - ``changed()`` after any of the above
     """
 
@@ -105,6 +141,9 @@ class Graph:
         self._in: dict[str, list[Edge]] = {}
         self._out: dict[str, list[Edge]] = {}
         self._next_id = 1
+        self._groups: dict[str, Group] = {}
+        self._group_of: dict[str, str] = {}  # node id -> group id
+        self._next_group_id = 1
         self.node_added = Event()
         self.node_removed = Event()
         self.edge_added = Event()
@@ -112,6 +151,7 @@ class Graph:
         self.param_changed = Event()
         self.node_renamed = Event()
         self.node_moved = Event()
+        self.group_changed = Event()
         self.changed = Event()
 
     # ----------------------------------------------------------------- queries
@@ -236,12 +276,60 @@ class Graph:
                     todo.append(child)
         return seen
 
+    @property
+    def groups(self) -> list[Group]:
+        """All groups, in their order."""
+        return list(self._groups.values())
+
+    def group(self, group_id: str) -> Group:
+        """The group with ``group_id``; ``GraphError`` if there is none."""
+        try:
+            return self._groups[group_id]
+        except KeyError:
+            raise GraphError(f"No group with id {group_id!r}.") from None
+
+    def has_group(self, group_id: str) -> bool:
+        """True when the graph has a group with ``group_id``."""
+        return group_id in self._groups
+
+    def group_index(self, group_id: str) -> int:
+        """The place of ``group_id`` in the group order."""
+        return list(self._groups).index(group_id)
+
+    def group_of(self, node_id: str) -> Group | None:
+        """The group that holds ``node_id``, or None (also for an unknown node)."""
+        group_id = self._group_of.get(node_id)
+        return self._groups[group_id] if group_id is not None else None
+
+    def find_group(self, name: str) -> Group | None:
+        """The group called ``name``, or None."""
+        for group in self._groups.values():
+            if group.name == name:
+                return group
+        return None
+
     # ----------------------------------------------------------------- edits
     def new_id(self) -> str:
         """An id no node of this graph has."""
         while f"n{self._next_id}" in self._nodes:
             self._next_id += 1
         return f"n{self._next_id}"
+
+    def new_group_id(self) -> str:
+        """An id no group of this graph has: ``g1``, ``g2``, ..."""
+        while f"g{self._next_group_id}" in self._groups:
+            self._next_group_id += 1
+        return f"g{self._next_group_id}"
+
+    def unique_group_name(self, stem: str) -> str:
+        """``stem`` if no group has it, else ``stem_2``, ``stem_3``, ..."""
+        taken = {g.name for g in self._groups.values()}
+        if stem not in taken:
+            return stem
+        index = 2
+        while f"{stem}_{index}" in taken:
+            index += 1
+        return f"{stem}_{index}"
 
     def unique_name(self, stem: str) -> str:
         """``stem`` if free, else ``stem_2``, ``stem_3``, ..."""
@@ -283,10 +371,15 @@ class Graph:
         return node
 
     def remove_node(self, node_id: str) -> Node:
-        """Remove a node and every edge touching it; return the node."""
+        """Remove a node and every edge touching it; return the node.
+
+        The node leaves its group, and a group left empty is removed.
+        """
         node = self.node(node_id)
         for edge in self._in.get(node_id, []) + self._out.get(node_id, []):
             self._remove_edge(edge)
+        if node_id in self._group_of:
+            self._leave_group(node_id)
         del self._nodes[node_id]
         self._in.pop(node_id, None)
         self._out.pop(node_id, None)
@@ -366,17 +459,98 @@ class Graph:
         self.changed.emit()
 
     def clear(self) -> None:
-        """Remove every node and edge."""
+        """Remove every node and edge (and so every group)."""
         for node_id in list(self._nodes):
             self.remove_node(node_id)
 
+    def add_group(
+        self,
+        name: str,
+        node_ids: Iterable[str],
+        group_id: str | None = None,
+        collapsed: bool = False,
+        index: int | None = None,
+    ) -> Group:
+        """Group ``node_ids`` under ``name`` and return the group.
+
+        The nodes must exist and belong to no group yet; the name must be
+        free. ``index`` puts the group at that place in the group order
+        (undo uses it); by default it goes last.
+        """
+        group_id = group_id or self.new_group_id()
+        if group_id in self._groups:
+            raise GraphError(f"A group with id {group_id!r} already exists.")
+        self._check_group_name(name)
+        members = self._ordered_members(list(node_ids), name)
+        if not members:
+            raise GraphError(f"The group {name!r} needs at least one node.")
+        group = Group(group_id, name, members, bool(collapsed))
+        self._groups[group_id] = group
+        if index is not None and index < len(self._groups) - 1:
+            items = list(self._groups.items())
+            items.insert(index, items.pop())
+            self._groups = dict(items)
+        for node_id in members:
+            self._group_of[node_id] = group_id
+        self.group_changed.emit(group)
+        self.changed.emit()
+        return group
+
+    def remove_group(self, group_id: str) -> Group:
+        """Dissolve a group (its nodes stay) and return it."""
+        group = self.group(group_id)
+        del self._groups[group_id]
+        for node_id in group.node_ids:
+            del self._group_of[node_id]
+        self.group_changed.emit(group)
+        self.changed.emit()
+        return group
+
+    def add_to_group(self, group_id: str, node_id: str) -> None:
+        """Put one more node, which belongs to no group yet, into a group."""
+        group = self.group(group_id)
+        self._ordered_members([node_id], group.name)
+        group.node_ids = self._in_node_order([*group.node_ids, node_id])
+        self._group_of[node_id] = group_id
+        self.group_changed.emit(group)
+        self.changed.emit()
+
+    def remove_from_group(self, node_id: str) -> None:
+        """Take a node out of its group; a group left empty is removed."""
+        if node_id not in self._group_of:
+            raise GraphError(f"The node {self.node(node_id).name!r} belongs to no group.")
+        self._leave_group(node_id)
+        self.changed.emit()
+
+    def set_group_collapsed(self, group_id: str, collapsed: bool) -> None:
+        """Collapse a group into one block node, or expand it in place (views only)."""
+        group = self.group(group_id)
+        if group.collapsed == bool(collapsed):
+            return
+        group.collapsed = bool(collapsed)
+        self.group_changed.emit(group)
+        self.changed.emit()
+
+    def rename_group(self, group_id: str, name: str) -> None:
+        """Give a group a new, unique name."""
+        group = self.group(group_id)
+        if name == group.name:
+            return
+        self._check_group_name(name)
+        group.name = name
+        self.group_changed.emit(group)
+        self.changed.emit()
+
     # --------------------------------------------------------- serialization
     def to_dict(self) -> dict[str, Any]:
-        """The graph as plain JSON-ready data."""
-        return {
+        """The graph as plain JSON-ready data (``groups`` only when there are any)."""
+        data: dict[str, Any] = {
             "nodes": [n.to_dict() for n in self._nodes.values()],
             "edges": [e.to_dict() for e in self._edges],
         }
+        if self._groups:
+            data["groups"] = [g.to_dict() for g in self._groups.values()]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Graph:
@@ -394,6 +568,8 @@ class Graph:
             graph.connect(
                 item["source"], item["target"], item.get("target_port", 0), item.get("source_port", 0)
             )
+        for item in data.get("groups", []):
+            graph.add_group(item["name"], item["node_ids"], item["id"], item.get("collapsed", False))
         return graph
 
     def copy(self) -> Graph:
@@ -414,6 +590,40 @@ class Graph:
         self._out[edge.source].remove(edge)
         self.edge_removed.emit(edge)
 
+    def _leave_group(self, node_id: str) -> None:
+        group = self._groups[self._group_of.pop(node_id)]
+        group.node_ids = tuple(i for i in group.node_ids if i != node_id)
+        if not group.node_ids:
+            del self._groups[group.id]
+        self.group_changed.emit(group)
+
+    def _ordered_members(self, node_ids: list[str], name: str) -> tuple[str, ...]:
+        """``node_ids`` checked (known, in no group, no repeats) and put in node order."""
+        for node_id in node_ids:
+            node = self.node(node_id)
+            owner = self._group_of.get(node_id)
+            if owner is not None:
+                raise GraphError(
+                    f"The node {node.name!r} already belongs to the group {self._groups[owner].name!r}; "
+                    "a node can be in one group only."
+                )
+            if node_ids.count(node_id) > 1:
+                raise GraphError(f"The node {node.name!r} is listed twice for the group {name!r}.")
+        return self._in_node_order(node_ids)
+
+    def _in_node_order(self, node_ids: Iterable[str]) -> tuple[str, ...]:
+        rank = {node_id: i for i, node_id in enumerate(self._nodes)}
+        return tuple(sorted(node_ids, key=rank.__getitem__))
+
+    def _check_group_name(self, name: str) -> None:
+        if not is_valid_name(name):
+            raise GraphError(
+                f"Invalid group name {name!r}: use letters, digits, '_', '.' or '-', "
+                "starting with a letter or '_'."
+            )
+        if self.find_group(name) is not None:
+            raise GraphError(f"The name {name!r} is already used by another group.")
+
     def _check_name(self, name: str) -> None:
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise GraphError(
@@ -429,7 +639,8 @@ def _point(position: Iterable[float]) -> tuple[float, float]:
     return (float(x), float(y))
 
 
-def _canonical(graph: Graph) -> tuple[Any, Any]:
+def _canonical(graph: Graph) -> tuple[Any, Any, Any]:
     """Order matters: it decides the model's input and output order."""
     nodes = [(n.id, n.type, n.name, n.params, n.position) for n in graph]
-    return nodes, graph.edges
+    groups = [(g.id, g.name, g.node_ids, g.collapsed) for g in graph.groups]
+    return nodes, graph.edges, groups

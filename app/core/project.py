@@ -6,10 +6,14 @@ A project file is human-readable JSON::
       "format_version": 1,
       "app": "netloom",
       "name": "digits-cnn", "title": "...", "description": "...",
-      "graph": {"nodes": [...], "edges": [...]},
+      "graph": {"nodes": [...], "edges": [...], "groups": [...]},
       "data": {...}, "training": {...}, "export": {...},
       "weights": "digits-cnn.weights.h5"      (optional, relative to the file)
     }
+
+``graph.groups`` (the blocks: ``{"id", "name", "node_ids", "collapsed"}``)
+is optional and written only when the graph has groups, so files without
+blocks read and write exactly as before.
 
 Loading never evaluates anything: the text is parsed and every field is
 checked, and a damaged, truncated, foreign or newer file is refused with a
@@ -164,7 +168,7 @@ def project_from_dict(data: Any, origin: str = "<data>") -> Project:
     if version < 1:
         raise ProjectError(f"{origin}: format_version: expected 1 or more, received {version}")
     data = migrate(data)
-    graph = _graph_from(data.get("graph"), origin)
+    graph = graph_from_data(data.get("graph"), origin)
     project = Project(graph=graph)
     for key in ("name", "title", "description"):
         value = data.get(key, "")
@@ -187,48 +191,73 @@ def migrate(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def _graph_from(data: Any, origin: str) -> Graph:
-    _expect(data, dict, origin, "graph")
+def graph_from_data(data: Any, origin: str, where: str = "graph") -> Graph:
+    """Check a graph as ``Graph.to_dict`` writes it and build it; ``ProjectError`` names the field.
+
+    ``where`` is the path of the graph in the file, the start of every field path in messages.
+    """
+    _expect(data, dict, origin, where)
     nodes = data.get("nodes", [])
     edges = data.get("edges", [])
-    _expect(nodes, list, origin, "graph.nodes")
-    _expect(edges, list, origin, "graph.edges")
+    _expect(nodes, list, origin, f"{where}.nodes")
+    _expect(edges, list, origin, f"{where}.edges")
     graph = Graph()
     for index, item in enumerate(nodes):
-        where = f"graph.nodes[{index}]"
-        _expect(item, dict, origin, where)
+        place = f"{where}.nodes[{index}]"
+        _expect(item, dict, origin, place)
         for key, kind in (("id", str), ("type", str), ("name", str)):
-            _expect(item.get(key), kind, origin, f"{where}.{key}")
+            _expect(item.get(key), kind, origin, f"{place}.{key}")
         params = item.get("params", {})
-        _expect(params, dict, origin, f"{where}.params")
+        _expect(params, dict, origin, f"{place}.params")
         position = item.get("position", [0, 0])
         if (
             not isinstance(position, list)
             or len(position) != 2
             or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in position)
         ):
-            raise ProjectError(f"{origin}: {where}.position: expected [x, y] numbers, received {position!r}")
+            raise ProjectError(f"{origin}: {place}.position: expected [x, y] numbers, received {position!r}")
         try:
             graph.add_node(item["type"], item["name"], params, tuple(position), node_id=item["id"])
         except GraphError as error:
-            raise ProjectError(f"{origin}: {where}: {error}") from None
+            raise ProjectError(f"{origin}: {place}: {error}") from None
     for index, item in enumerate(edges):
-        where = f"graph.edges[{index}]"
-        _expect(item, dict, origin, where)
-        _expect(item.get("source"), str, origin, f"{where}.source")
-        _expect(item.get("target"), str, origin, f"{where}.target")
+        place = f"{where}.edges[{index}]"
+        _expect(item, dict, origin, place)
+        _expect(item.get("source"), str, origin, f"{place}.source")
+        _expect(item.get("target"), str, origin, f"{place}.target")
         ports = [item.get("source_port", 0), item.get("target_port", 0)]
         for key, value in zip(("source_port", "target_port"), ports, strict=True):
             if isinstance(value, bool) or not isinstance(value, int):
-                raise ProjectError(f"{origin}: {where}.{key}: expected an integer, received {value!r}")
+                raise ProjectError(f"{origin}: {place}.{key}: expected an integer, received {value!r}")
         try:
             graph.connect(item["source"], item["target"], ports[1], ports[0])
         except GraphError as error:
-            raise ProjectError(f"{origin}: {where}: {error}") from None
+            raise ProjectError(f"{origin}: {place}: {error}") from None
+    _add_groups(graph, data.get("groups", []), origin, where)
     return graph
 
 
-_KIND_NAMES = {dict: "an object", list: "a list", str: "text"}
+def _add_groups(graph: Graph, groups: Any, origin: str, where: str) -> None:
+    _expect(groups, list, origin, f"{where}.groups")
+    for index, item in enumerate(groups):
+        place = f"{where}.groups[{index}]"
+        _expect(item, dict, origin, place)
+        for key in ("id", "name"):
+            _expect(item.get(key), str, origin, f"{place}.{key}")
+        node_ids = item.get("node_ids")
+        if not isinstance(node_ids, list) or not all(isinstance(i, str) for i in node_ids):
+            raise ProjectError(
+                f"{origin}: {place}.node_ids: expected a list of node ids, received {node_ids!r}"
+            )
+        collapsed = item.get("collapsed", False)
+        _expect(collapsed, bool, origin, f"{place}.collapsed")
+        try:
+            graph.add_group(item["name"], node_ids, item["id"], collapsed)
+        except GraphError as error:
+            raise ProjectError(f"{origin}: {place}: {error}") from None
+
+
+_KIND_NAMES = {dict: "an object", list: "a list", str: "text", bool: "true or false"}
 
 
 def _expect(value: Any, kind: type, origin: str, where: str) -> None:

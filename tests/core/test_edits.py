@@ -7,13 +7,19 @@ from hypothesis import strategies as st
 
 from app.core.edits import (
     AddNode,
+    AddToGroup,
     Compound,
     Connect,
     Disconnect,
+    GroupNodes,
     Move,
+    RemoveFromGroup,
     RemoveNode,
     Rename,
+    RenameGroup,
+    SetGroupCollapsed,
     SetParam,
+    Ungroup,
     insert_on_edge,
 )
 from app.core.graph import Edge, Graph, GraphError
@@ -130,3 +136,72 @@ def test_random_edit_sequences_undo_and_redo_exactly(plan):
     for edit, snapshot in zip(done, snapshots[1:], strict=True):
         edit.apply(graph)
         assert graph == Graph.from_dict(snapshot)
+
+
+def make_group_edit(graph: Graph, op: int, x: int, y: int):
+    """Edits of nodes (as above) mixed with edits of groups."""
+    nodes, groups = graph.nodes, graph.groups
+    if op < 7 or not nodes:
+        return make_edit(graph, op % 7, x, y)
+    if op == 7:
+        free = [n.id for n in nodes if graph.group_of(n.id) is None]
+        chosen = free[x % max(len(free), 1) :][: y % 3 + 1]
+        if chosen:
+            return GroupNodes(graph.unique_group_name(f"block{x % 5}"), chosen, collapsed=bool(y % 2))
+    if not groups:
+        return RemoveNode(nodes[x % len(nodes)].id)
+    group = groups[x % len(groups)]
+    if op == 8:
+        return Ungroup(group.id)
+    if op == 9:
+        return SetGroupCollapsed(group.id, not group.collapsed)
+    if op == 10:
+        node = nodes[y % len(nodes)]
+        if graph.group_of(node.id) is None:
+            return AddToGroup(group.id, node.id)
+        return RemoveFromGroup(node.id)
+    name = f"renamed{y}"
+    return RenameGroup(group.id, name) if graph.find_group(name) is None else Ungroup(group.id)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(0, 11), st.integers(0, 1000), st.integers(0, 1000)), min_size=1, max_size=40
+    )
+)
+def test_random_edit_sequences_with_groups_undo_and_redo_exactly(plan):
+    graph = Graph()
+    done = []
+    snapshots = [graph.to_dict()]
+    for op, x, y in plan:
+        edit = make_group_edit(graph, op, x, y)
+        edit.apply(graph)
+        done.append(edit)
+        snapshots.append(graph.to_dict())
+        text = __import__("json").dumps(Project(graph=graph).to_dict())
+        assert project_from_text(text).graph == graph
+    for edit, snapshot in zip(reversed(done), reversed(snapshots[:-1]), strict=True):
+        edit.revert(graph)
+        assert graph.to_dict() == snapshot
+    for edit, snapshot in zip(done, snapshots[1:], strict=True):
+        edit.apply(graph)
+        assert graph.to_dict() == snapshot
+
+
+def test_adding_to_and_removing_from_a_group_undo_exactly():
+    graph = Graph()
+    a, b, c = (graph.add_node(t).id for t in ("Input", "Dense", "Dense"))
+    graph.add_group("solo", [c], collapsed=True)
+    graph.add_group("pair", [a, b])
+    before = graph.to_dict()
+    steps = [RemoveFromGroup(c), AddToGroup("g2", c), RemoveFromGroup(a)]
+    snapshots = [before]
+    for edit in steps:
+        edit.apply(graph)
+        snapshots.append(graph.to_dict())
+    assert [(g.name, g.node_ids) for g in graph.groups] == [("pair", (b, c))]
+    for edit, snapshot in zip(reversed(steps), reversed(snapshots[:-1]), strict=True):
+        edit.revert(graph)
+        assert graph.to_dict() == snapshot
+    assert graph.to_dict() == before

@@ -115,3 +115,45 @@ def test_round_trip_through_dict_is_exact():
     copy.set_param(ids[1], "filters", 8)
     assert copy != graph
     assert Edge("a", "b").to_dict() == {"source": "a", "source_port": 0, "target": "b", "target_port": 0}
+
+
+def test_groups_follow_node_order_and_travel_with_the_graph():
+    graph, (a, b, c, d) = chain("Input", "Conv2D", "Flatten", "Dense")
+    group = graph.add_group("features", [c, b])
+    assert group.id == "g1" and group.node_ids == (b, c)
+    assert graph.group_of(b) is group and graph.group_of(a) is None and graph.group_of("missing") is None
+    graph.add_group("head", [d], collapsed=True, index=0)
+    assert [g.name for g in graph.groups] == ["head", "features"]
+    assert graph.unique_group_name("head") == "head_2" and graph.new_group_id() == "g3"
+    assert graph.find_group("features") is group
+    copy = graph.copy()
+    assert copy == graph and copy.to_dict() == graph.to_dict()
+    assert Graph.from_dict(graph.to_dict()).to_dict()["groups"] == graph.to_dict()["groups"]
+    copy.set_group_collapsed("g1", True)
+    assert copy != graph
+    copy.set_group_collapsed("g1", False)
+    copy.rename_group("g1", "body")
+    assert copy != graph
+
+
+def test_removing_nodes_shrinks_groups_and_drops_empty_ones():
+    graph, (a, b, c) = chain("Input", "Dense", "Dense")
+    graph.add_group("pair", [b, c])
+    graph.remove_node(b)
+    assert graph.group("g1").node_ids == (c,)
+    graph.remove_from_group(c)
+    assert graph.groups == []
+    with pytest.raises(GraphError, match="belongs to no group"):
+        graph.remove_from_group(c)
+    graph.add_group("again", [a])
+    graph.add_to_group(graph.find_group("again").id, c)
+    assert graph.find_group("again").node_ids == (a, c)
+    graph.clear()
+    assert graph.groups == [] and "groups" not in graph.to_dict()
+    with pytest.raises(GraphError, match="No group"):
+        graph.group("g1")
+
+
+def test_a_graph_without_groups_writes_no_groups_key():
+    graph, _ = chain("Input", "Dense")
+    assert list(graph.to_dict()) == ["nodes", "edges"]

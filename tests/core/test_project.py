@@ -132,3 +132,73 @@ def test_random_corruption_gives_project_error_or_a_project(index, char):
     text = VALID[:index] + char + VALID[index + 1 :]
     with contextlib.suppress(ProjectError):
         project_from_text(text, "corrupt.netloom")
+
+
+def grouped_project() -> Project:
+    project = sample_project()
+    flatten, head = (project.graph.find(name).id for name in ("flatten", "head"))
+    project.graph.add_group("classifier", [head, flatten], collapsed=True)
+    return project
+
+
+def test_groups_round_trip_through_the_file(tmp_path):
+    project = grouped_project()
+    path = save_project(project, tmp_path / "grouped.netloom")
+    groups = json.loads(path.read_text())["graph"]["groups"]
+    assert groups == [{"id": "g1", "name": "classifier", "node_ids": ["n2", "n3"], "collapsed": True}]
+    loaded = load_project(path)
+    assert loaded.graph == project.graph
+    assert loaded.graph.group("g1").collapsed
+    assert loaded.graph.group_of("n3").name == "classifier"
+    save_project(loaded, tmp_path / "again.netloom")
+    assert (tmp_path / "again.netloom").read_bytes() == path.read_bytes()
+
+
+def test_files_without_groups_load_and_save_byte_for_byte(tmp_path):
+    from app.core.examples import resource_dir
+
+    examples = sorted(resource_dir("examples").glob("*.netloom"))
+    assert examples
+    for original in examples:
+        project = load_project(original)
+        assert project.graph.groups == []
+        copy = save_project(project, tmp_path / original.name)
+        assert copy.read_bytes() == original.read_bytes(), original.name
+        assert "groups" not in json.loads(copy.read_text())["graph"]
+
+
+@pytest.mark.parametrize(
+    ("groups", "expected"),
+    [
+        ("{}", "graph.groups: expected a list"),
+        ('[{"id": "g1", "node_ids": ["n1"]}]', r"graph.groups\[0\].name: expected text"),
+        ('[{"id": "g1", "name": "b", "node_ids": "n1"}]', r"graph.groups\[0\].node_ids: expected a list"),
+        (
+            '[{"id": "g1", "name": "b", "node_ids": ["n1"], "collapsed": 1}]',
+            "collapsed: expected true or false",
+        ),
+        ('[{"id": "g1", "name": "b", "node_ids": ["n9"]}]', r"graph.groups\[0\]: No node with id 'n9'"),
+        (
+            '[{"id": "g1", "name": "b", "node_ids": ["n1"]}, {"id": "g2", "name": "c", "node_ids": ["n1"]}]',
+            r"graph.groups\[1\]: The node 'x' already belongs to the group 'b'",
+        ),
+    ],
+)
+def test_bad_groups_are_refused_with_place_and_cause(groups, expected):
+    graph = {"nodes": [{"id": "n1", "type": "Input", "name": "x"}], "groups": json.loads(groups)}
+    text = json.dumps({"app": "netloom", "format_version": 1, "graph": graph})
+    with pytest.raises(ProjectError, match=expected):
+        project_from_text(text, "bad.netloom")
+
+
+VALID_GROUPED = json.dumps(grouped_project().to_dict(), indent=2)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, len(VALID_GROUPED) - 1), st.characters())
+def test_random_corruption_of_groups_gives_project_error_or_a_project(index, char):
+    start = VALID_GROUPED.index('"groups"')
+    index = start + index % (len(VALID_GROUPED) - start)
+    text = VALID_GROUPED[:index] + char + VALID_GROUPED[index + 1 :]
+    with contextlib.suppress(ProjectError):
+        project_from_text(text, "corrupt.netloom")
