@@ -3,7 +3,7 @@
 The editor checks the graph on a worker thread, which owns a mirror of the
 document. After each edit the window sends a snapshot (``Graph.to_dict()``);
 ``sync_graph`` turns the difference into the few ``Graph`` calls that make the
-mirror equal, so the mirror's ``GraphChecker`` sees ordinary edit events and
+mirror equal (groups aside: checks do not look at them), so the mirror's ``GraphChecker`` sees ordinary edit events and
 re-checks only the nodes the edit touched. Positions are copied too, but they
 do not make a checker re-check anything.
 """
@@ -21,8 +21,7 @@ def sync_graph(mirror: Graph, snapshot: dict[str, Any]) -> bool:
     A rebuild (clear, then add everything) happens when the node order differs
     in a way removals and appends cannot reproduce, such as after an undo put a
     node back in the middle: node order decides the model's inputs and outputs.
-    Edge order may differ; nothing that checks a graph depends on it (a node's
-    inputs are ordered by port).
+    Edge order is matched by re-adding the edges after the first one out of place.
     """
     wanted_nodes = {item["id"]: item for item in snapshot.get("nodes", [])}
     wanted_edges = {_edge(item): None for item in snapshot.get("edges", [])}
@@ -69,7 +68,20 @@ def sync_graph(mirror: Graph, snapshot: dict[str, Any]) -> bool:
     for edge in wanted_edges:
         if edge not in have:
             mirror.add_edge(edge)
+    _match_edge_order(mirror, list(wanted_edges))
     return True
+
+
+def _match_edge_order(mirror: Graph, wanted: list[Edge]) -> None:
+    """Re-add the edges from the first one out of place (an undo may put an edge back in the middle)."""
+    edges = mirror.edges
+    first = next((i for i, (have, want) in enumerate(zip(edges, wanted, strict=True)) if have != want), None)
+    if first is None:
+        return
+    for edge in edges[first:]:
+        mirror.disconnect(edge)
+    for edge in wanted[first:]:
+        mirror.add_edge(edge)
 
 
 _ABSENT = object()
