@@ -1,0 +1,137 @@
+"""Small widget helpers shared by Netloom's panels: muted labels, read-only tables, counts.
+
+Colours come from the widget's palette (``palette(...)`` in style sheets), so
+every helper works in the light and the dark theme.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QFont, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QHeaderView,
+    QLabel,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+NUMERIC_COLUMNS = ("Params", "Mult-adds")  # right-aligned
+# Cells and headers share one padding so their text lines up; colors come from the palette.
+TABLE_STYLE = """
+QTableView::item { padding: 0px 12px 0px 6px; }
+QHeaderView::section {
+    padding: 4px 12px 4px 9px;
+    border: none;
+    border-right: 1px solid palette(midlight);
+    border-bottom: 1px solid palette(mid);
+    background: palette(button);
+}
+"""
+RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+
+
+class PaletteRestyler(QObject):
+    """Re-applies a widget's style sheet when the application palette changes (a theme switch).
+
+    Qt resolves ``palette(...)`` in a style sheet once, when the sheet is set,
+    and a styled widget gets no palette events; so this watches the
+    application instead, and sets the same sheet again.
+    """
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        self._widget = widget
+        app = QApplication.instance()
+        if app is not None:
+            app.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """On the application's palette change, set the widget's style sheet again."""
+        if event.type() == QEvent.Type.ApplicationPaletteChange and watched is QApplication.instance():
+            sheet = self._widget.styleSheet()
+            self._widget.setStyleSheet("")
+            self._widget.setStyleSheet(sheet)
+        return False
+
+
+def apply_table_style(view: QAbstractItemView) -> None:
+    """The shared table style sheet, kept up to date when the theme changes."""
+    view.setStyleSheet(TABLE_STYLE)
+    PaletteRestyler(view)
+
+
+def count_text(number: int, noun: str) -> str:
+    """``1 layer``, ``3 layers``: a number with its noun, plural when it is not one."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def muted_label(text: str = "") -> QLabel:
+    """A word-wrapped, selectable label in the palette's placeholder (secondary) colour."""
+    label = QLabel(text, wordWrap=True)
+    label.setForegroundRole(QPalette.ColorRole.PlaceholderText)  # a role, so a theme switch recolours it
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+    return label
+
+
+def bold_font(widget: QWidget, scale: float = 1.0) -> QFont:
+    """The widget's font, bold, scaled by ``scale``."""
+    font = QFont(widget.font())
+    if scale != 1.0:
+        font.setPointSizeF(font.pointSizeF() * scale)
+    font.setBold(True)
+    return font
+
+
+def section(caption: str, *widgets: QWidget) -> QWidget:
+    """A bold caption over ``widgets``; the first one takes the spare height."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 8, 0, 0)
+    heading = QLabel(caption)
+    heading.setFont(bold_font(heading))
+    layout.addWidget(heading)
+    for index, widget in enumerate(widgets):
+        layout.addWidget(widget, 1 if index == 0 else 0)
+    return box
+
+
+def make_table(headers: Sequence[str]) -> QTableWidget:
+    """A read-only table that selects whole rows, with the shared header style."""
+    table = QTableWidget(0, len(headers))
+    table.setHorizontalHeaderLabels(list(headers))
+    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    table.setAlternatingRowColors(True)
+    table.setWordWrap(False)
+    table.verticalHeader().setVisible(False)
+    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
+    apply_table_style(table)
+    header = table.horizontalHeader()
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    header.setStretchLastSection(True)
+    return table
+
+
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
+    """Replace the table's rows; columns named in ``NUMERIC_COLUMNS`` are right-aligned."""
+    titles = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
+    numeric = {c for c, title in enumerate(titles) if title in NUMERIC_COLUMNS}
+    for c in numeric:
+        table.horizontalHeaderItem(c).setTextAlignment(RIGHT)
+    table.setRowCount(len(rows))
+    for r, row in enumerate(rows):
+        for c, text in enumerate(row):
+            item = QTableWidgetItem(text)
+            item.setToolTip(text)
+            if c in numeric:
+                item.setTextAlignment(RIGHT)
+            table.setItem(r, c, item)
+    table.setCurrentItem(None)
