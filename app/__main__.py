@@ -76,8 +76,18 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", required=True, metavar="FILE.netloom")
     sub.add_argument("--force", action="store_true", help="overwrite an existing project file")
     command("examples", _examples, "list the bundled example projects")
-    sub = command("new", _new, "create a project from a bundled example")
-    sub.add_argument("--example", default=None, help="example name (see `netloom examples`)")
+    sub = command("new", _new, "create a project from a bundled example, or a starter model for your data")
+    source = sub.add_mutually_exclusive_group()
+    source.add_argument("--example", default=None, help="example name (see `netloom examples`)")
+    source.add_argument(
+        "--from-data", metavar="PATH", default=None,
+        help="a CSV file, an .npz file, a folder of images (one subfolder per class), a bundled "
+        "dataset name (iris, digits, sine, ...) or a Keras dataset in the local cache (mnist, ...): "
+        "the project's Input, output layer and loss fit it",
+    )
+    sub.add_argument(
+        "--target", metavar="COLUMN", default=None, help="with --from-data: the CSV column to predict"
+    )
     sub.add_argument("-o", "--output", required=True, metavar="FILE.netloom")
     sub.add_argument("--force", action="store_true", help="overwrite an existing file")
     sub = command("export-script", _export_script, "write the model as a Python script (functional API)")
@@ -183,10 +193,28 @@ def _new(args: argparse.Namespace) -> int:
     from app.core.project import load_project, save_project
 
     output = _new_file(args.output, args.force)
+    if args.from_data is not None:
+        return _new_from_data(args, output)
+    if args.target is not None:
+        raise ValueError("--target goes with --from-data: it names the CSV column to predict")
     project = load_project(example_path(args.example or DEFAULT_EXAMPLE))
     project.name = output.stem
     save_project(project, output)
     print(f"{output}: created from example {args.example or DEFAULT_EXAMPLE!r}")
+    return EXIT_OK
+
+
+def _new_from_data(args: argparse.Namespace, output: Path) -> int:
+    from app.core.project import save_project
+    from app.data.starter import project_from_data
+
+    if not output.parent.is_dir():
+        raise FileNotFoundError(f"{output}: the folder {output.parent} does not exist")
+    project = project_from_data(args.from_data, args.target, name=output.stem, project_dir=output.parent)
+    save_project(project, output)
+    shape = project.graph.inputs()[0].params["shape"]
+    print(f"{output}: {project.title} for {args.from_data}, Input shape {shape}, "
+          f"loss {project.training['loss']}")
     return EXIT_OK
 
 

@@ -69,6 +69,7 @@ def _from_bunch(bunch: Any, name: str) -> Dataset:
     return Dataset(
         bunch.data.astype("float32"), bunch.target.astype("int64"),
         class_names=[str(n) for n in bunch.target_names], name=name,
+        feature_names=[str(n) for n in getattr(bunch, "feature_names", [])],
     )
 
 

@@ -13,8 +13,13 @@
   categorical and one-hot encoded (``categorical`` forces it);
 - missing cells (empty, ``NA``, ``NaN``, ``?``, ...) are reported in a note
   and, as ``missing`` says, the rows dropped (``"drop"``), the cells filled
-  with the column's mean or most frequent value (``"fill"``), or the file
-  refused (``"error"``).
+  (``"fill"``), or the file refused (``"error"``). Filling waits for the
+  split: the missing features are NaN in the arrays and listed in
+  ``Dataset.fill_groups``, and ``app.data.prepare.fill_missing`` fills them
+  with the mean (numbers) or most frequent value (text) of the *training*
+  rows, so nothing of the validation or test rows leaks into training. A
+  row whose target is missing is dropped either way: a label is never
+  invented.
 
 A text target, or a target of a few whole numbers, means classification;
 other numeric targets mean regression (``task`` forces either).
@@ -23,7 +28,6 @@ other numeric targets mean regression (``task`` forces either).
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,12 +82,14 @@ def load_csv(
     if not feature_indexes:
         raise DataError(f"{path}: no feature columns; the file needs at least one column besides the target.")
     used = [*feature_indexes, target_index]
-    notes = _handle_missing(table, used, missing)
+    notes = _handle_missing(table, feature_indexes, target_index, missing)
     kinds = {i: _kind(table, i, table.names[i] in categorical) for i in used}
-    x, feature_names = _features(table, feature_indexes, kinds)
+    x, feature_names, groups = _features(table, feature_indexes, kinds)
     y, task, class_names = _target(table, target_index, kinds[target_index], task)
+    gaps = np.isnan(x).any(axis=0)
+    fill_groups = [group for group in groups if gaps[group].any()]
     return Dataset(x, y, task=task, class_names=class_names, feature_names=feature_names,
-                   name=path.name, notes=notes)
+                   name=path.name, notes=notes, fill_groups=fill_groups)
 
 
 def read_table(path: Path, header: bool | str = "auto", delimiter: str | None = None) -> _Table:
@@ -178,7 +184,8 @@ def _column(table: _Table, key: str | int, role: str) -> int:
     )
 
 
-def _handle_missing(table: _Table, used: list[int], missing: str) -> list[str]:
+def _handle_missing(table: _Table, features: list[int], target: int, missing: str) -> list[str]:
+    used = [*features, target]
     gaps = [(line, table.names[i]) for line, row in zip(table.lines, table.rows, strict=True)
             for i in used if _is_missing(row[i])]
     if not gaps:
@@ -188,41 +195,35 @@ def _handle_missing(table: _Table, used: list[int], missing: str) -> list[str]:
     report = f"{len(gaps)} missing values ({where}{more})"
     if missing == "error":
         raise DataError(f"{table.path}: {report}; choose to drop those rows or fill the cells.")
+    dropping = used if missing == "drop" else [target]
+    keep = [k for k, row in enumerate(table.rows) if not any(_is_missing(row[i]) for i in dropping)]
+    if not keep:
+        raise DataError(f"{table.path}: every row has a missing value; nothing is left after dropping them.")
+    dropped = len(table.rows) - len(keep)
+    table.lines = [table.lines[k] for k in keep]
+    table.rows = [table.rows[k] for k in keep]
     if missing == "drop":
-        keep = [k for k, row in enumerate(table.rows) if not any(_is_missing(row[i]) for i in used)]
-        if not keep:
-            raise DataError(
-                f"{table.path}: every row has a missing value; nothing is left after dropping them."
-            )
-        dropped = len(table.rows) - len(keep)
-        table.lines = [table.lines[k] for k in keep]
-        table.rows = [table.rows[k] for k in keep]
         return [f"{report}: {dropped} rows dropped"]
-    for i in used:
-        present = [row[i] for row in table.rows if not _is_missing(row[i])]
-        if not present:
+    for i in features:
+        if all(_is_missing(row[i]) for row in table.rows):
             raise DataError(f"{table.path}: column {table.names[i]!r} has no values to fill its gaps with.")
-        if all(_is_number(cell) for cell in present):
-            fill = repr(float(np.mean([float(cell) for cell in present])))
-        else:
-            fill = Counter(present).most_common(1)[0][0]
-        for row in table.rows:
-            if _is_missing(row[i]):
-                row[i] = fill
-    return [f"{report}: filled with the column's mean (numbers) or most frequent value (text)"]
+    unlabelled = f"; {dropped} rows without a target dropped" if dropped else ""
+    return [f"{report}: to be filled with the training rows' mean (numbers) or most frequent value "
+            f"(text){unlabelled}"]
 
 
 def _kind(table: _Table, index: int, forced_categorical: bool) -> str:
     if forced_categorical:
         return "categorical"
-    cells = [row[index] for row in table.rows]
+    cells = [row[index] for row in table.rows if not _is_missing(row[index])]
     numbers = sum(_is_number(cell) for cell in cells)
     if numbers == len(cells):
         return "numeric"
     if numbers * 2 <= len(cells):
         return "categorical"
-    for line, cell in zip(table.lines, cells, strict=True):
-        if not _is_number(cell):
+    for line, row in zip(table.lines, table.rows, strict=True):
+        cell = row[index]
+        if not _is_number(cell) and not _is_missing(cell):
             raise DataError(
                 f"{table.path}, line {line}, column {table.names[index]!r}: {cell!r} is not a number "
                 f"({numbers} of {len(cells)} values in this column are numbers); fix the cell, or mark the "
@@ -231,19 +232,31 @@ def _kind(table: _Table, index: int, forced_categorical: bool) -> str:
     raise AssertionError("unreachable")
 
 
-def _features(table: _Table, indexes: list[int], kinds: dict[int, str]) -> tuple[np.ndarray, list[str]]:
+def _features(
+    table: _Table, indexes: list[int], kinds: dict[int, str]
+) -> tuple[np.ndarray, list[str], list[list[int]]]:
+    """The feature matrix (missing cells NaN), its column names, and the columns of each CSV column."""
     columns: list[np.ndarray] = []
     names: list[str] = []
+    groups: list[list[int]] = []
+    width = 0
     for i in indexes:
         cells = [row[i] for row in table.rows]
+        gaps = np.array([_is_missing(cell) for cell in cells])
         if kinds[i] == "numeric":
-            columns.append(np.array([float(cell) for cell in cells], dtype="float32")[:, None])
-            names.append(table.names[i])
-            continue
-        values = sorted(set(cells))
-        columns.append((np.array(cells)[:, None] == np.array(values)[None, :]).astype("float32"))
-        names.extend(f"{table.names[i]}={value}" for value in values)
-    return np.concatenate(columns, axis=1), names
+            column = np.array([np.nan if gap else float(cell) for cell, gap in zip(cells, gaps, strict=True)],
+                              dtype="float32")[:, None]
+            labels = [table.names[i]]
+        else:
+            values = sorted({cell for cell, gap in zip(cells, gaps, strict=True) if not gap})
+            column = (np.array(cells)[:, None] == np.array(values)[None, :]).astype("float32")
+            column[gaps] = np.nan
+            labels = [f"{table.names[i]}={value}" for value in values]
+        columns.append(column)
+        names.extend(labels)
+        groups.append(list(range(width, width + len(labels))))
+        width += len(labels)
+    return np.concatenate(columns, axis=1), names, groups
 
 
 def _target(

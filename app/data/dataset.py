@@ -33,6 +33,9 @@ class Dataset:
     names the classes of a classification task in label order;
     ``feature_names`` names the columns of tabular features. ``notes``
     are things the user should know (rows dropped, a loss corrected, ...).
+    ``fill_groups`` lists feature columns whose missing values (NaN) wait to
+    be filled from the training split (one column of numbers, or the
+    one-hot columns of one text column); ``app.data.prepare`` fills them.
     """
 
     x_train: np.ndarray
@@ -46,6 +49,7 @@ class Dataset:
     feature_names: list[str] = field(default_factory=list)
     name: str = ""
     notes: list[str] = field(default_factory=list)
+    fill_groups: list[list[int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if self.task not in TASKS:

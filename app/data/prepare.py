@@ -118,6 +118,46 @@ def _allocate(counts: np.ndarray, total: int) -> np.ndarray:
     return shares
 
 
+def fill_missing(dataset: Dataset) -> Dataset:
+    """Fill the missing features of ``dataset.fill_groups`` from the training split alone.
+
+    A numeric column gets the mean of its training values; the one-hot
+    columns of a text column get the training split's most frequent value.
+    Validation and test rows are filled with the same values, so what they
+    hold never leaks into training.
+    """
+    if not dataset.fill_groups:
+        return dataset
+    train = dataset.x_train
+    fills: list[tuple[list[int], np.ndarray]] = []
+    for group in dataset.fill_groups:
+        block = train[:, group]
+        present = block[~np.isnan(block).any(axis=1)]
+        if len(present) == 0:
+            column = dataset.feature_names[group[0]].split("=")[0] if dataset.feature_names else group[0]
+            raise DataError(
+                f"{dataset.name or 'dataset'}: column {column!r} has no values in the training split to "
+                "fill its gaps with; drop those rows instead."
+            )
+        if len(group) == 1:
+            value = present.mean(axis=0)
+        else:
+            value = np.eye(len(group), dtype="float32")[int(np.argmax(present.sum(axis=0)))]
+        fills.append((group, value.astype("float32")))
+    changes = {}
+    for name in SPLITS:
+        x = getattr(dataset, f"x_{name}")
+        if x is None:
+            continue
+        x = x.copy()
+        for group, value in fills:
+            rows = np.isnan(x[:, group]).any(axis=1)
+            x[np.ix_(rows, group)] = value
+        changes[f"x_{name}"] = x
+    note = "missing values filled with the training split's mean (numbers) or most frequent value (text)"
+    return replace(dataset, **changes, fill_groups=[], notes=[*dataset.notes, note])
+
+
 def scale(dataset: Dataset, method: str = "none") -> Dataset:
     """Scale the features: ``"none"``, ``"unit"`` (to [0, 1]) or ``"standardize"`` (mean 0, std 1).
 
@@ -202,6 +242,7 @@ def prepare(
     ``validation_fraction``, ``test_fraction``, ``seed``, ``shuffle``,
     ``stratify``, ``scaling`` and ``labels``. A dataset that already has a
     test split (an ``.npz`` in the Keras layout) is not split for test again.
+    Missing CSV values are filled after the split, from the training rows.
     """
     options = {**(defaults or {}), **settings}
     test_fraction = float(options.get("test_fraction", DEFAULT_TEST_FRACTION))
@@ -220,5 +261,6 @@ def prepare(
     )
     if held is not None:
         dataset = replace(dataset, x_test=held[0], y_test=held[1])
+    dataset = fill_missing(dataset)
     dataset = scale(dataset, str(options.get("scaling", "none")))
     return encode_labels(dataset, str(options.get("labels", "integer")))

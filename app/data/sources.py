@@ -9,6 +9,7 @@ options, plus the preparation (split, scaling, labels)::
     {"source": "npz", "path": "data/arrays.npz"}
     {"source": "keras", "name": "mnist"}
     {"source": "image_folder", "path": "photos", "image_size": [96, 96]}
+    {"source": "digits", "augmentation": {"flip": "horizontal", "rotation": 0.1}}
 
 Relative paths are taken from ``base_dir`` (the project's folder). An image
 folder is streamed, not loaded: for it ``load_source`` returns an
@@ -45,6 +46,7 @@ def load_source(data_settings: Mapping[str, Any], base_dir: str | Path | None = 
     name = settings.pop("source", DEFAULT_SOURCE) or DEFAULT_SOURCE
     base = Path(base_dir) if base_dir is not None else Path.cwd()
     preparation = {key: settings.pop(key) for key in PREPARE_KEYS if key in settings}
+    settings.pop("augmentation", None)  # applied by the model in training (app.data.augment), not here
     if name in BUNDLED:
         source = BUNDLED[name]
         return prepare(source.loader(**settings), preparation, source.defaults)

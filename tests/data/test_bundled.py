@@ -139,3 +139,10 @@ def test_array_loader_returns_arrays_and_meaning() -> None:
     arrays = array_loader("iris")(seed=1)
     assert arrays["x_train"].shape[1] == 4 and arrays["class_names"][0] == "setosa"
     assert arrays["task"] == "classification" and "x_val" in arrays
+
+
+def test_scikit_learn_tables_name_their_features() -> None:
+    iris = load_source({"source": "iris"})
+    assert iris.feature_names == ["sepal length (cm)", "sepal width (cm)", "petal length (cm)",
+                                  "petal width (cm)"]
+    assert len(load_source({"source": "wine"}).feature_names) == 13

@@ -9,6 +9,7 @@ import pytest
 
 from app.data.csv_source import load_csv
 from app.data.dataset import DataError
+from app.data.prepare import fill_missing
 from app.data.sources import load_source
 
 
@@ -69,11 +70,43 @@ def test_missing_values_dropped_with_a_note(tmp_path: Path) -> None:
 
 def test_missing_values_filled(tmp_path: Path) -> None:
     path = _write(tmp_path, "a,c,y\n1,x,0\n,x,1\n5,,1\n")
-    data = load_csv(path, missing="fill")
-    assert len(data.x_train) == 3
-    assert data.x_train[1, 0] == pytest.approx(3.0)
+    loaded = load_csv(path, missing="fill")
+    assert np.isnan(loaded.x_train[1, 0]) and loaded.fill_groups == [[0], [1]]
+    assert "to be filled" in loaded.notes[0]
+    data = fill_missing(loaded)  # unsplit: every row is a training row
+    assert len(data.x_train) == 3 and not data.fill_groups
+    assert data.x_train[1, 0] == pytest.approx(3.0) and data.x_train[2, 1] == 1.0
     assert data.feature_names == ["a", "c=x"]
-    assert "filled" in data.notes[0]
+    assert "filled with the training split's mean" in data.notes[-1]
+
+
+def test_fill_values_come_from_the_training_rows_only(tmp_path: Path) -> None:
+    # rows 0-7 train (in file order), rows 8-9 test; the test rows hold a huge 'a' and the only 'blue'
+    rows = [f"{a},{c},{y}" for a, c, y in [
+        (1, "red", 0), ("", "red", 1), (3, "", 0), (1, "green", 1), (3, "red", 0),
+        (1, "green", 1), (3, "red", 0), (2, "green", 1), (1000, "blue", 0), (1000, "blue", 1),
+    ]]
+    path = _write(tmp_path, "a,c,y\n" + "\n".join(rows) + "\n")
+    data = load_source({"source": "csv", "path": str(path), "missing": "fill", "shuffle": False,
+                        "validation_fraction": 0.0, "test_fraction": 0.2})
+    assert data.feature_names == ["a", "c=blue", "c=green", "c=red"]
+    train_mean = (1 + 3 + 1 + 3 + 1 + 3 + 2) / 7
+    assert data.x_train[1, 0] == pytest.approx(train_mean)  # not pulled up by the test rows' 1000s
+    np.testing.assert_array_equal(data.x_train[2, 1:], [0, 0, 1])  # 'red', the training mode
+    assert not np.isnan(data.x_train).any() and not np.isnan(data.x_test).any()
+    assert any("training split's mean" in note for note in data.notes)
+
+
+def test_fill_refuses_a_column_with_no_training_values(tmp_path: Path) -> None:
+    path = _write(tmp_path, "a,b,y\n,1,0\n,2,1\n,3,0\n7,4,1\n")
+    with pytest.raises(DataError, match="column 'a' has no values in the training split"):
+        load_source({"source": "csv", "path": str(path), "missing": "fill", "shuffle": False,
+                     "validation_fraction": 0.0, "test_fraction": 0.25})
+
+
+def test_fill_drops_rows_without_a_target(tmp_path: Path) -> None:
+    data = load_csv(_write(tmp_path, "a,y\n1,0\n2,\n3,1\n"), missing="fill")
+    assert len(data.x_train) == 2 and "1 rows without a target dropped" in data.notes[0]
 
 
 def test_missing_values_refused_when_asked(tmp_path: Path) -> None:

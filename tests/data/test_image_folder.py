@@ -83,3 +83,34 @@ def test_through_load_source_with_a_relative_path(folder: Path) -> None:
 def test_image_folder_without_a_path_asks_for_one() -> None:
     with pytest.raises(DataError, match="image_folder source needs a path"):
         load_source({"source": "image_folder", "path": None})
+
+
+def test_truncated_image_is_skipped_and_the_rest_decoded_in_parallel(folder: Path) -> None:
+    good = (folder / "cats" / "cat0.png").read_bytes()
+    (folder / "cats" / "half.png").write_bytes(good[: len(good) // 2])
+    (folder / "dogs" / "fake.jpg").write_bytes(b"\xff\xd8\xff\xe0" + b"\x00" * 40)
+    for index in range(40):
+        _png(folder / "dogs" / f"more{index}.png", index)
+    scan = scan_image_folder(folder)
+    assert sorted(p.name for p in scan.skipped) == ["fake.jpg", "half.png"]
+    assert len(scan.files["cats"]) == 5 and len(scan.files["dogs"]) == 45
+
+
+def test_preview_images_take_each_class_in_turn(folder: Path) -> None:
+    from app.data.image_folder import preview_images
+
+    images, labels = preview_images(scan_image_folder(folder), (4, 5), channels=1, count=3)
+    assert images.shape == (3, 4, 5, 1) and images.dtype == np.uint8
+    assert labels == [0, 1, 0]
+    assert int(images[0].max()) == 30 and int(images[1].min()) == 200
+
+
+def test_too_few_images_for_a_validation_split_train_on_all_with_a_note(tmp_path: Path) -> None:
+    for name in ("a", "b"):
+        for index in range(2):
+            _png(tmp_path / "few" / name / f"{index}.png", 10)
+    data = load_image_folder(tmp_path / "few", image_size=[4, 4], validation_fraction=0.2)
+    assert data.validation is None
+    assert data.notes[-1] == (
+        "4 images are too few to keep 0.2 of them for validation; all are used for training")
+    assert sum(int(batch[1].shape[0]) for batch in data.train) == 4
