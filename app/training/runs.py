@@ -1,0 +1,265 @@
+"""Run folders: every training run keeps its own folder beside the project.
+
+``<project folder>/<project stem>.runs/<NNN>-<YYYYmmdd-HHMMSS>/`` holds::
+
+    run.json           status (running, finished, stopped, failed), reason, message, times,
+                       epochs done, best epoch, final and test metrics, notes, continued_from
+    settings.json      the training and data settings the run used
+    project.netloom    the whole project as it was (graph included), to compare runs
+    history.csv        one row per epoch: epoch, loss, metrics, val_ metrics, lr, seconds
+    batches.csv        one row per batch (only with "log_batches": true)
+    best.weights.h5    the weights of the best epoch (by the checkpoint's monitor)
+    last.weights.h5    the weights at the end (at a NaN stop: the last good ones)
+    optimizer.npz      the optimizer's variables (iterations, moments, ...) beside last.weights.h5
+    state.json         where to continue from: epoch, stage, best, early-stopping and plateau state
+    tensorboard/       TensorBoard logs (only with "tensorboard": true)
+
+Every JSON and CSV file is written atomically, so a crash leaves whole files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from app.core.project import write_atomic
+
+RUNS_SUFFIX = ".runs"
+RUN_FILE, SETTINGS_FILE, PROJECT_FILE = "run.json", "settings.json", "project.netloom"
+HISTORY_FILE, BATCHES_FILE, STATE_FILE = "history.csv", "batches.csv", "state.json"
+BEST_WEIGHTS, LAST_WEIGHTS, OPTIMIZER_FILE = "best.weights.h5", "last.weights.h5", "optimizer.npz"
+TENSORBOARD_DIR = "tensorboard"
+RUNNING, FINISHED, STOPPED, FAILED = "running", "finished", "stopped", "failed"
+_RUN_NAME = re.compile(r"^(\d+)-")
+
+
+def runs_root(project_path: str | os.PathLike[str]) -> Path:
+    """The folder that holds a project's runs: ``digits.netloom`` -> ``digits.runs``."""
+    path = Path(project_path)
+    return path.with_name(path.stem + RUNS_SUFFIX)
+
+
+@dataclass
+class RunInfo:
+    """What ``run.json`` says about one run."""
+
+    path: Path
+    number: int
+    status: str
+    reason: str = ""
+    message: str = ""
+    started: str = ""
+    ended: str = ""
+    epochs_done: int = 0
+    final: dict[str, float] = field(default_factory=dict)
+    test: dict[str, float] = field(default_factory=dict)
+    continued_from: str | None = None
+
+    @property
+    def name(self) -> str:
+        """The folder name, e.g. ``003-20261123-184501``."""
+        return self.path.name
+
+
+def list_runs(project_path: str | os.PathLike[str]) -> list[RunInfo]:
+    """The runs of a project, oldest first; folders without a readable ``run.json`` are skipped."""
+    root = runs_root(project_path)
+    if not root.is_dir():
+        return []
+    runs = [read_run(folder) for folder in root.iterdir() if _RUN_NAME.match(folder.name) and folder.is_dir()]
+    return sorted((run for run in runs if run is not None), key=lambda run: (run.number, run.name))
+
+
+def read_run(folder: str | os.PathLike[str]) -> RunInfo | None:
+    """The ``RunInfo`` of a run folder, or None when its ``run.json`` is missing or damaged."""
+    path = Path(folder)
+    try:
+        data = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    match = _RUN_NAME.match(path.name)
+    return RunInfo(
+        path=path, number=int(match.group(1)) if match else 0, status=str(data.get("status", "")),
+        reason=str(data.get("reason", "")), message=str(data.get("message", "")),
+        started=str(data.get("started", "")), ended=str(data.get("ended", "")),
+        epochs_done=int(data.get("epochs_done", 0) or 0), final=dict(data.get("final") or {}),
+        test=dict(data.get("test") or {}), continued_from=data.get("continued_from"),
+    )
+
+
+class RunFolder:
+    """One run's folder: creates it and writes its files as training goes."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.history: list[dict[str, Any]] = []
+        self._batch_rows: list[dict[str, Any]] = []
+        self._batch_columns: list[str] | None = None
+        self.info: dict[str, Any] = {}
+
+    @classmethod
+    def create(cls, root: str | os.PathLike[str]) -> RunFolder:
+        """Make the next numbered run folder under ``root`` (created when missing)."""
+        base = Path(root)
+        base.mkdir(parents=True, exist_ok=True)
+        numbers = [int(m.group(1)) for p in base.iterdir() if (m := _RUN_NAME.match(p.name))]
+        number = max(numbers, default=0) + 1
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        while True:
+            path = base / f"{number:03d}-{stamp}"
+            try:
+                path.mkdir()
+                return cls(path)
+            except FileExistsError:
+                number += 1
+
+    def file(self, name: str) -> Path:
+        """The path of ``name`` inside the run folder."""
+        return self.path / name
+
+    def write_json(self, name: str, data: Any) -> None:
+        """Write ``data`` as JSON to ``name``, atomically."""
+        write_atomic(self.file(name), json.dumps(_plain(data), indent=2) + "\n")
+
+    def update_info(self, **values: Any) -> None:
+        """Merge ``values`` into ``run.json`` and write it."""
+        self.info.update(values)
+        self.write_json(RUN_FILE, self.info)
+
+    def add_epoch(self, row: Mapping[str, Any]) -> None:
+        """Add one epoch's row to ``history.csv`` (rewritten whole: columns may grow)."""
+        self.history.append(dict(row))
+        self.write_history()
+
+    def write_history(self) -> None:
+        """Write ``history.csv`` from the rows so far (a header only when there are none)."""
+        columns = _columns(self.history, first=("epoch",))
+        write_atomic(self.file(HISTORY_FILE), _csv_text(columns, self.history))
+
+    def add_batch(self, row: Mapping[str, Any]) -> None:
+        """Keep one batch's row for ``batches.csv``; ``flush_batches`` writes them."""
+        self._batch_rows.append(dict(row))
+
+    def flush_batches(self) -> None:
+        """Append the kept batch rows to ``batches.csv``."""
+        if not self._batch_rows:
+            return
+        target = self.file(BATCHES_FILE)
+        if self._batch_columns is None:
+            self._batch_columns = list(self._batch_rows[0])
+            header = True
+        else:
+            header = False
+        text = _csv_text(self._batch_columns, self._batch_rows, header=header)
+        with target.open("a", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        self._batch_rows.clear()
+
+
+def history_columns(history: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
+    """Rows of epochs as columns: ``{"loss": [...], "val_loss": [...], ...}``."""
+    columns = _columns(history, first=("epoch",))
+    return {name: [row.get(name, math.nan) for row in history] for name in columns}
+
+
+def read_history(folder: str | os.PathLike[str]) -> list[dict[str, float]]:
+    """The rows of a run's ``history.csv`` as numbers (empty when there is none)."""
+    path = Path(folder) / HISTORY_FILE
+    if not path.is_file():
+        return []
+    with path.open(encoding="utf-8", newline="") as stream:
+        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(stream)]
+
+
+# --------------------------------------------------------------- optimizer
+def save_optimizer_state(optimizer: Any, path: Path) -> None:
+    """Write the optimizer's variables (iterations, learning rate, moments, ...) to an ``.npz``."""
+    from keras import ops
+
+    values = [ops.convert_to_numpy(ops.convert_to_tensor(v)) for v in optimizer.variables]
+    save_optimizer_values(optimizer, values, path)
+
+
+def save_optimizer_values(optimizer: Any, values: Sequence[Any], path: Path) -> None:
+    """Write ``values`` (one array per variable of ``optimizer``, in order) to an ``.npz``."""
+    arrays = {f"v{index:04d}": np.asarray(value) for index, value in enumerate(values)}
+    names = np.array([str(getattr(v, "path", v.name)) for v in optimizer.variables])
+    buffer = io.BytesIO()
+    np.savez(buffer, names=names, **arrays)
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(buffer.getvalue())
+    os.replace(temp, path)
+
+
+def load_optimizer_state(optimizer: Any, trainable_variables: Sequence[Any], path: Path) -> None:
+    """Give ``optimizer`` the variables saved in ``path``; ``ValueError`` when they do not fit."""
+    if not optimizer.built:
+        optimizer.build(list(trainable_variables))
+    with np.load(path, allow_pickle=False) as saved:
+        values = [saved[f"v{index:04d}"] for index in range(len(saved.files) - 1)]
+    variables = list(optimizer.variables)
+    if len(values) != len(variables):
+        raise ValueError(
+            f"{path}: the saved optimizer state has {len(values)} variables, this optimizer has "
+            f"{len(variables)}; was the model or the optimizer changed?"
+        )
+    for variable, value in zip(variables, values, strict=True):
+        if tuple(variable.shape) != tuple(value.shape):
+            raise ValueError(
+                f"{path}: {variable.path} has shape {tuple(variable.shape)} but the saved one "
+                f"{tuple(value.shape)}; was the model changed?"
+            )
+        variable.assign(value.astype(variable.dtype))
+
+
+# ------------------------------------------------------------------ helpers
+def _columns(rows: Sequence[Mapping[str, Any]], first: Sequence[str] = ()) -> list[str]:
+    columns = list(first)
+    for row in rows:
+        columns += [key for key in row if key not in columns]
+    return columns
+
+
+def _csv_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], header: bool = True) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", extrasaction="ignore",
+                            lineterminator="\n")
+    if header:
+        writer.writeheader()
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def _number(text: str | None) -> float:
+    try:
+        return float(text) if text not in (None, "") else math.nan
+    except ValueError:
+        return math.nan
+
+
+def _plain(value: Any) -> Any:
+    """JSON-safe: NaN and infinity become null, NumPy numbers Python numbers, paths text."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

@@ -1,0 +1,159 @@
+"""What does a TrainingSession cost over a bare ``model.fit``?
+
+Trains the digits CNN (``resources/examples/digits-cnn.netloom``) on the
+digits training split tiled to about 5,000 samples, alternating:
+
+1. plain: ``to_keras`` + ``compile`` + ``model.fit(verbose=0)``;
+2. session: a ``TrainingSession`` (events, run folder, checkpoints) whose
+   events a second thread drains about 30 times a second and files away,
+   as the dashboard's timer does.
+
+Each run trains ``--epochs`` epochs; the first epoch (graph tracing) is the
+warm-up and left out: the rate is the samples of epochs 2..N over the time
+from the end of epoch 1 to the end of epoch N. It prints each round's
+samples/s, then ``ratio R``: the median over rounds of session rate / plain
+rate, the two runs of a round being next to each other in time (target:
+R >= 0.97 on CPU). On a machine shared with other work, wall-clock rates
+swing by tens of percent from run to run; ``cpu_ratio`` (the same with
+samples per second of process CPU time, all threads counted) shows the
+work the session adds regardless of what else runs.
+
+    PYTHONPATH=. python bench/training_overhead.py               # 5 rounds of 4 epochs
+    PYTHONPATH=. python bench/training_overhead.py --rounds 9 --epochs 5 --tile 8
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+DRAIN_HZ = 30
+
+
+def load_data(tile: int):
+    """The digits dataset with its training split repeated ``tile`` times."""
+    from app.data.sources import load_source
+
+    data = load_source({"source": "digits"})
+    return replace(data, x_train=np.concatenate([data.x_train] * tile),
+                   y_train=np.concatenate([data.y_train] * tile))
+
+
+def rates(marks: list[tuple[float, float]], epochs: int, samples: int) -> tuple[float, float]:
+    """Samples per wall second and per CPU second between the first and the last epoch end."""
+    (wall_0, cpu_0), (wall_1, cpu_1) = marks[0], marks[-1]
+    count = (epochs - 1) * samples
+    return count / (wall_1 - wall_0), count / max(cpu_1 - cpu_0, 1e-9)
+
+
+def clock() -> tuple[float, float]:
+    """Now, in wall seconds and in process CPU seconds."""
+    return time.perf_counter(), time.process_time()
+
+
+def plain_rate(project, data, epochs: int) -> tuple[float, float]:
+    """Samples/s (wall, CPU) of epochs 2..N of a bare ``model.fit``."""
+    import keras
+
+    from app.build.keras_builder import to_keras
+    from app.training.compiling import make_metrics, make_optimizer
+    from app.training.settings import TrainingSettings
+
+    settings = TrainingSettings.from_dict(project.training)
+    model = to_keras(project.graph)
+    model.compile(optimizer=make_optimizer(settings, 1000), loss=settings.loss,
+                  metrics=make_metrics(settings.metrics, settings.loss, data.num_classes))
+    marks: list[tuple[float, float]] = []
+
+    class EpochClock(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            marks.append(clock())
+
+    model.fit(data.x_train, data.y_train, batch_size=settings.batch_size, epochs=epochs, verbose=0,
+              validation_data=(data.x_val, data.y_val), callbacks=[EpochClock()])
+    return rates(marks, epochs, len(data.x_train))
+
+
+def session_rate(project, data, epochs: int, runs_dir: Path) -> tuple[float, float]:
+    """Samples/s (wall, CPU) of epochs 2..N of a ``TrainingSession`` drained at ~30 Hz by another thread."""
+    from app.training.session import TrainingSession
+
+    marks: list[tuple[float, float]] = []
+
+    def on_event(event) -> None:  # on the training thread, like the epoch clock of the plain run
+        if event.kind == "epoch_end":
+            marks.append(clock())
+
+    session = TrainingSession(project, epochs=epochs, dataset=data, runs_dir=runs_dir, listener=on_event)
+    curves: dict[str, list[float]] = {"batch_loss": [], "epoch_loss": []}
+    done = threading.Event()
+
+    def dashboard() -> None:
+        while True:
+            finished = done.is_set()
+            for event in session.drain():
+                if event.kind == "batch_end":
+                    curves["batch_loss"].append(event.data["logs"].get("loss", float("nan")))
+                elif event.kind == "epoch_end":
+                    curves["epoch_loss"].append(event.data["logs"].get("loss", float("nan")))
+            if finished:
+                return
+            time.sleep(1.0 / DRAIN_HZ)
+
+    drainer = threading.Thread(target=dashboard)
+    drainer.start()
+    session.start()
+    session.wait()
+    done.set()
+    drainer.join()
+    if session.result.kind != "finished":
+        raise RuntimeError(f"the session ended {session.result.kind}: {session.result.data.get('message')}")
+    if len(curves["epoch_loss"]) != epochs:
+        raise RuntimeError("the dashboard missed epochs")
+    return rates(marks, epochs, len(data.x_train))
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--tile", type=int, default=4, help="repeat the digits training split this often")
+    args = parser.parse_args()
+    import keras
+
+    from app.core.examples import example_path
+    from app.core.project import load_project
+
+    project = load_project(example_path("digits-cnn"))
+    data = load_data(args.tile)
+    print(f"backend {keras.backend.backend()}, {len(data.x_train)} training samples, "
+          f"batch {project.training['batch_size']}, {args.epochs} epochs per run (the first is warm-up)")
+    wall, cpu = [], []
+    with tempfile.TemporaryDirectory(prefix="netloom-bench-") as folder:
+        for round_number in range(1, args.rounds + 1):
+            plain = plain_rate(project, data, args.epochs)
+            session = session_rate(project, data, args.epochs, Path(folder))
+            wall.append(session[0] / plain[0])
+            cpu.append(session[1] / plain[1])
+            print(f"round {round_number}: plain {plain[0]:.0f} samples/s ({plain[1]:.0f} per CPU s), "
+                  f"session {session[0]:.0f} samples/s ({session[1]:.0f} per CPU s)")
+    print(f"cpu_ratio {statistics.median(cpu):.3f}")
+    print(f"ratio R {statistics.median(wall):.3f}  (target >= 0.97)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
