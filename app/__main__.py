@@ -48,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
         "--screenshot", metavar="OUT.png", help="render the window to a PNG at 1600x1000 and exit"
     )
     parser.add_argument(
+        "--theme", choices=("system", "light", "dark"), default=None,
+        help="the window's colours (default: follow the system)",
+    )
+    parser.add_argument(
         "--plugins", action="append", default=[], metavar="DIR",
         help="also load the plugins in folder DIR (repeatable; added to the folders chosen in Preferences)",
     )
@@ -93,18 +97,22 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("export-script", _export_script, "write the model as a Python script (functional API)")
     sub.add_argument("file")
     sub.add_argument("-o", "--output", required=True, metavar="SCRIPT.py")
+    from app.training.headless import add_train_command
+
+    add_train_command(commands)
     sub = command("plugins", _plugins, "list the plugins (built-ins too), their status and what they add")
     sub.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     return parser
 
 
-_VALUED_OPTIONS = ("--backend", "--screenshot", "--plugins")
+_VALUED_OPTIONS = ("--backend", "--screenshot", "--plugins", "--theme")
 
 
 def _with_open(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
     """Read ``netloom [options] FILE`` as ``netloom [options] open FILE``."""
     commands = {
-        "open", "check", "summary", "import", "examples", "new", "export-script", "plugins", "-h", "--help"
+        "open", "check", "summary", "import", "examples", "new", "export-script", "plugins", "train",
+        "-h", "--help",
     }
     index = 0
     while index < len(argv):
@@ -124,7 +132,7 @@ def _gui(args: argparse.Namespace) -> int:
     from app.ui.app import run_gui
 
     use_plugins(*_plugin_choice(args))  # loaded with Keras, on the window's worker thread
-    return run_gui(args.file, screenshot=args.screenshot)
+    return run_gui(args.file, screenshot=args.screenshot, theme=args.theme)
 
 
 def _check(args: argparse.Namespace) -> int:

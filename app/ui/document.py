@@ -9,9 +9,12 @@ file).
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand
 
 from app.core.edits import Edit
 from app.core.graph import Graph
@@ -23,11 +26,13 @@ class Document(QObject):
     """A project being edited.
 
     Signals: ``dirty_changed(bool)`` when the document becomes unsaved or saved,
-    ``path_changed()`` after Save As.
+    ``path_changed()`` after Save As, ``data_changed()`` when the data settings
+    changed (also by undo).
     """
 
     dirty_changed = Signal(bool)
     path_changed = Signal()
+    data_changed = Signal()
 
     def __init__(
         self,
@@ -41,7 +46,11 @@ class Document(QObject):
         self.path: Path | None = Path(path) if path else None
         self.undo = GraphUndoStack(self.project.graph, self)
         self._unsaved = unsaved
-        self.undo.cleanChanged.connect(lambda _clean: self.dirty_changed.emit(self.dirty))
+        self.undo.cleanChanged.connect(self._on_clean_changed)
+
+    def _on_clean_changed(self, _clean: bool) -> None:
+        # A bound slot, not a lambda: Qt drops it before the stack is destroyed with the document.
+        self.dirty_changed.emit(self.dirty)
 
     @property
     def graph(self) -> Graph:
@@ -64,6 +73,15 @@ class Document(QObject):
         """Apply ``edit`` as one undoable step (raises ``GraphError`` when the graph refuses it)."""
         self.undo.push_edit(edit)
 
+    @property
+    def base_dir(self) -> Path:
+        """The folder that relative paths in the project (data files) start from."""
+        return self.path.parent if self.path is not None else Path.cwd()
+
+    def set_data(self, data: dict[str, Any]) -> None:
+        """Use other data settings (the project's ``data`` section), as one undoable step."""
+        self.undo.push(_SetData(self, data))
+
     def save(self, path: str | Path | None = None) -> Path:
         """Write the project to ``path`` (or its own file) atomically; ``.netloom`` is added when missing."""
         target = Path(path) if path is not None else self.path
@@ -85,3 +103,23 @@ class Document(QObject):
         if moved:
             self.path_changed.emit()
         return saved
+
+
+class _SetData(QUndoCommand):
+    """Replace the project's data settings; undo puts the old ones back."""
+
+    def __init__(self, document: Document, data: dict[str, Any]) -> None:
+        super().__init__("Choose dataset")
+        self.document = document
+        self.new = copy.deepcopy(data)
+        self.old = copy.deepcopy(document.project.data)
+
+    def redo(self) -> None:
+        """Use the new settings."""
+        self.document.project.data = copy.deepcopy(self.new)
+        self.document.data_changed.emit()
+
+    def undo(self) -> None:
+        """Go back to the old settings."""
+        self.document.project.data = copy.deepcopy(self.old)
+        self.document.data_changed.emit()

@@ -1,66 +1,74 @@
-"""The first Netloom window: a project's layers and its model summary.
+"""Netloom's main window: the node editor around one project.
 
-The full node canvas comes later; for now the window shows the graph as a
-read-only table and, once Keras has loaded, the model summary.
+Layout: the layer palette on the left, the canvas in the centre, the property
+editor (and the undo history) on the right, problems and the model summary at
+the bottom. The window owns a ``Document`` (project, file, undo stack) and a
+``CheckService`` that imports Keras and checks the graph on a worker thread,
+so the window paints at once and stays responsive while Keras loads (the canvas
+is usable meanwhile; the palette fills when the catalog arrives).
 
-Keras (and TensorFlow behind it) takes seconds to import, so the window is
-shown first and Keras is imported on a worker thread right after. The status
-bar says "Loading Keras…" until then. The window listens to the graph's
-``changed`` event and redraws from the graph; it keeps no copy of its own.
+Every widget changes the graph only through ``Document.push``; every widget
+redraws from the graph's events or from the newest check result.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QFont, QIcon, QKeySequence, QPalette, QShowEvent
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
+    QDockWidget,
     QFileDialog,
-    QHeaderView,
+    QInputDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
-    QSplitter,
     QStackedWidget,
-    QTableWidget,
-    QTableWidgetItem,
-    QVBoxLayout,
+    QUndoView,
     QWidget,
 )
 
-from app.build.documents import load_document
+from app.build.documents import is_model_file, load_document
+from app.core.edits import Edit
 from app.core.examples import resource_candidates
-from app.core.graph import Graph, Node
-from app.core.project import Project
-from app.core.summary import Summary, summarize
-from app.core.validation import validate
+from app.core.graph import GraphError
+from app.core.project import Project, ProjectError
+from app.core.summary import Summary
+from app.core.validation import CheckResult
+from app.data.augment import AugmentSettings
+from app.data.sources import load_source
+from app.data.starter import fit_model_to_data, input_mismatch, project_from_data
 from app.plugins import current_registry, loaded_registry
+from app.ui.canvas import GraphScene, GraphView
+from app.ui.checker import CheckService
+from app.ui.data_dialog import DataDialog
+from app.ui.data_panel import DataPanel
+from app.ui.document import Document
+from app.ui.palette import LayerPalette
 from app.ui.plugins_dialog import PluginsDialog
 from app.ui.preferences_dialog import PreferencesDialog
+from app.ui.preview import PreviewService
+from app.ui.problems_panel import ProblemsPanel
+from app.ui.properties import PropertyEditor
+from app.ui.recent import RecentFiles
+from app.ui.recovery import AutoSaver, RecoveryStore
+from app.ui.start_page import StartPage
+from app.ui.summary_panel import SummaryPanel
 from app.ui.tasks import TaskRunner
+from app.ui.widgets import count_text
 
 logger = logging.getLogger(__name__)
 
-PROJECT_FILTER = "Netloom projects (*.netloom);;Keras models (*.keras *.h5 *.hdf5);;All files (*)"
-SUMMARY_DELAY_MS = 200  # coalesce a burst of edits into one summary
-NUMERIC_COLUMNS = ("Params", "Mult-adds")  # right-aligned
-# Cells and headers share one padding so their text lines up; colors come from the palette.
-TABLE_STYLE = """
-QTableView::item { padding: 0px 12px 0px 6px; }
-QHeaderView::section {
-    padding: 4px 12px 4px 9px;
-    border: none;
-    border-right: 1px solid palette(midlight);
-    border-bottom: 1px solid palette(mid);
-    background: palette(button);
-}
-"""
+PROJECT_FILTER = "Netloom projects and Keras models (*.netloom *.keras *.h5 *.hdf5);;All files (*)"
+SAVE_FILTER = "Netloom projects (*.netloom)"
+SCRIPT_FILTER = "Python scripts (*.py)"
+AUTOSAVE_INTERVAL_MS = 30_000
 
 
 def app_icon() -> QIcon:
@@ -72,118 +80,582 @@ def app_icon() -> QIcon:
     return QIcon()
 
 
-def keras_info() -> tuple[str, str]:
-    """Import Keras and load the plugins (slow: call it off the GUI thread); ``(backend, version)``."""
-    import keras
-
-    current_registry()  # the plugins chosen at start (app.plugins.use_plugins), built-ins first
-    return keras.backend.backend(), keras.__version__
-
-
-def compute_summary(graph: Graph) -> Summary:
-    """The model summary of ``graph``: validation and shape inference use Keras, so it is slow."""
-    return summarize(graph, validate(graph))
-
-
 @dataclass(frozen=True)
 class ActionSpec:
-    """One menu action, declared as data; the menus are generated from these."""
+    """One menu action, declared as data; the menus are generated from these.
 
+    ``scope`` "canvas" makes the shortcut work only while the canvas has focus,
+    so Ctrl+C in a text field still copies text.
+    """
+
+    name: str
     menu: str
     text: str
-    shortcut: QKeySequence.StandardKey
+    shortcut: QKeySequence.StandardKey | str | None
     slot: str  # name of a MainWindow method
     tip: str = ""
+    scope: str = "window"
+    checkable: bool = False
+    separator_before: bool = False
 
 
+SK = QKeySequence.StandardKey
 ACTIONS = (
-    ActionSpec("&File", "&Open…", QKeySequence.StandardKey.Open, "open_dialog", "Open a .netloom project"),
-    ActionSpec("&File", "&Quit", QKeySequence.StandardKey.Quit, "close", "Quit Netloom"),
-    ActionSpec("&Edit", "&Preferences…", QKeySequence.StandardKey.Preferences, "show_preferences",
-               "Choose plugin folders"),
-    ActionSpec("&Help", "&Plugins…", QKeySequence.StandardKey.UnknownKey, "show_plugins",
+    ActionSpec("new", "&File", "&New…", SK.New, "new_project",
+               "Start from an example, a template or a blank canvas"),
+    ActionSpec("new_window", "&File", "New &Window", "Ctrl+Shift+N", "new_window", "Open another window"),
+    ActionSpec("open", "&File", "&Open…", SK.Open, "open_dialog",
+               "Open a project or import a .keras/.h5 model"),
+    ActionSpec("save", "&File", "&Save", SK.Save, "save", "Save the project", separator_before=True),
+    ActionSpec("save_as", "&File", "Save &As…", SK.SaveAs, "save_as", "Save the project to a new file"),
+    ActionSpec("export_script", "&File", "Export Python &Script…", "Ctrl+E", "export_script",
+               "Write the model as a plain Keras Python script", separator_before=True),
+    ActionSpec("quit", "&File", "&Quit", SK.Quit, "close", "Quit Netloom", separator_before=True),
+    ActionSpec("cut", "&Edit", "Cu&t", SK.Cut, "cut", "Cut the selected layers", "canvas",
+               separator_before=True),
+    ActionSpec("copy", "&Edit", "&Copy", SK.Copy, "copy", "Copy the selected layers", "canvas"),
+    ActionSpec("paste", "&Edit", "&Paste", SK.Paste, "paste", "Paste layers", "canvas"),
+    ActionSpec("duplicate", "&Edit", "&Duplicate", "Ctrl+D", "duplicate", "Duplicate the selected layers",
+               "canvas"),
+    ActionSpec("delete", "&Edit", "De&lete", SK.Delete, "delete", "Delete the selected layers and wires",
+               "canvas"),
+    ActionSpec("select_all", "&Edit", "Select &All", SK.SelectAll, "select_all", "Select every layer",
+               "canvas"),
+    ActionSpec("find_layer", "&Edit", "&Find Layer…", SK.Find, "focus_palette_search",
+               "Search the layer palette", separator_before=True),
+    ActionSpec("preferences", "&Edit", "Pr&eferences…", SK.Preferences, "show_preferences",
+               "Choose plugin folders", separator_before=True),
+    ActionSpec("fit", "&View", "&Fit to Window", "F", "fit_view", "Show the whole graph", "canvas"),
+    ActionSpec("zoom_in", "&View", "Zoom &In", SK.ZoomIn, "zoom_in", "Zoom in"),
+    ActionSpec("zoom_out", "&View", "Zoom &Out", SK.ZoomOut, "zoom_out", "Zoom out"),
+    ActionSpec("zoom_reset", "&View", "&Actual Size", "Ctrl+0", "zoom_reset", "Zoom to 100%"),
+    ActionSpec("tidy", "&View", "&Tidy Layout", "Ctrl+L", "tidy", "Lay the graph out automatically",
+               separator_before=True),
+    ActionSpec("snap", "&View", "&Snap to Grid", None, "set_snap", "Snap moved layers to the grid",
+               checkable=True),
+    ActionSpec("choose_data", "&Data", "Choose &Dataset…", "Ctrl+Shift+D", "choose_dataset",
+               "Train on a bundled dataset, a CSV or .npz file, or a folder of images"),
+    ActionSpec("fit_to_data", "&Data", "&Fit Model to Data", None, "fit_model_to_data",
+               "Set the Input's shape and the output layer to match the data"),
+    ActionSpec("previews", "&Data", "Show Layer &Previews", None, "set_previews_enabled",
+               "Show what every layer outputs for the first sample, before training", checkable=True,
+               separator_before=True),
+    ActionSpec("plugins", "&Help", "&Plugins…", None, "show_plugins",
                "The plugins, what each adds, and the errors of those that failed"),
+    ActionSpec("about", "&Help", "&About Netloom", None, "show_about", "Version, Keras and backend"),
 )
 
 
 class MainWindow(QMainWindow):
-    """Netloom's main window, showing one project: its layers and model summary.
+    """The node editor window for one project.
 
     Signals:
 
-    - ``keras_loaded(backend, version)`` once Keras has been imported
+    - ``keras_loaded(backend, version)`` once Keras and the layer catalog have loaded
     - ``keras_failed(message)`` when importing Keras raised
     - ``summary_updated()`` each time the summary panel shows a new result
       (a table or a message saying why there is none)
+    - ``document_changed()`` after another document was opened in the window
     """
 
     keras_loaded = Signal(str, str)
     keras_failed = Signal(str)
     summary_updated = Signal()
+    document_changed = Signal()
+    data_failed = Signal(str)
+    previews_updated = Signal()
 
-    def __init__(
-        self,
-        graph: Graph | None = None,
-        title: str = "Untitled",
-        path: str | Path | None = None,
-        parent: QWidget | None = None,
-    ) -> None:
+    def __init__(self, document: Document | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.graph = Graph()
-        self.title = title
-        self.path: Path | None = None
-        self.project: Project | None = None  # set when the document came from a project file
         self.keras_version: tuple[str, str] | None = None
+        self.catalog: Any = None
+        self.actions_by_name: dict[str, QAction] = {}
+        self._ask_on_close = True
+        self._offer_fit = False
+        self.recent = RecentFiles()
         self._tasks = TaskRunner(self)
-        self._keras_requested = False
-        self._summary_generation = 0
-        self._summary_timer = QTimer(self, singleShot=True, interval=SUMMARY_DELAY_MS)
-        self._summary_timer.timeout.connect(self._start_summary)
+        self._checks = CheckService(self)
+        self._checks.keras_loaded.connect(self._on_keras_loaded)
+        self._checks.keras_failed.connect(self._on_keras_failed)
+        self._checks.result_ready.connect(self._on_result)
+        self._checks.check_failed.connect(self._on_check_failed)
+        self._previews = PreviewService(self)
+        self._previews.previews_ready.connect(self._on_previews)
+        self._previews.failed.connect(self._on_previews_failed)
+        self.dataset: Any = None
+        self._data_generation = 0
+        self._recovery = RecoveryStore()
+        self._autosaver = AutoSaver(self._recovery, AUTOSAVE_INTERVAL_MS, self)
+        self.document = document or Document(parent=self)
+        self.document.setParent(self)
+        self.scene = GraphScene(self.document.graph, self._push, None, self)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
 
         self.setWindowIcon(app_icon())
-        self.resize(1200, 800)
-        self._build_menus()
+        self.resize(1400, 900)
         self._build_central()
+        self._build_docks()
+        self._build_menus()
+        self._build_status_bar()
+        self._attach(self.document)
+
+    # ---------------------------------------------------------------- layout
+    def _build_central(self) -> None:
+        self.view = GraphView(self.scene)
+        self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.start_page = StartPage(self.recent)
+        self.start_page.example_chosen.connect(self.open_template)
+        self.start_page.recent_chosen.connect(self.open_path)
+        self.start_page.open_requested.connect(self.open_dialog)
+        self.start_page.new_requested.connect(self._new_blank)
+        self.start_page.from_data_requested.connect(self._new_from_data)
+        self._center = QStackedWidget()
+        self._center.addWidget(self.view)
+        self._center.addWidget(self.start_page)
+        self.setCentralWidget(self._center)
+
+    def _build_docks(self) -> None:
+        self.palette = LayerPalette()
+        self.palette.add_requested.connect(self._add_layer)
+        self.properties = PropertyEditor(self._push)
+        self.problems = ProblemsPanel(self._push)
+        self.problems.problem_activated.connect(self._show_problem)
+        self.problems.counts_changed.connect(self._on_problem_counts)
+        self.summary = SummaryPanel()
+        self.summary.node_activated.connect(self._select_node)
+        self.data_panel = DataPanel()
+        self.history = QUndoView()
+        self.history.setEmptyLabel("<opened>")
+
+        left, right = Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea
+        self.palette_dock = self._dock("Layers", "palette", self.palette, left)
+        self.properties_dock = self._dock("Properties", "properties", self.properties, right)
+        self.history_dock = self._dock("History", "history", self.history, right)
+        self.problems_dock = self._dock("Problems", "problems", self.problems,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.summary_dock = self._dock("Model summary", "summary", self.summary,
+                                       Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.properties_dock, self.history_dock)
+        self.data_dock = self._dock("Data", "data", self.data_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.problems_dock, self.summary_dock)
+        self.tabifyDockWidget(self.summary_dock, self.data_dock)
+        self.properties_dock.raise_()
+        self.summary_dock.raise_()
+        self.resizeDocks([self.palette_dock, self.properties_dock], [250, 330], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.problems_dock], [230], Qt.Orientation.Vertical)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{name}-dock")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        menus: dict[str, QMenu] = {}
+        for spec in ACTIONS:
+            menu = menus.get(spec.menu) or self.menuBar().addMenu(spec.menu)
+            menus[spec.menu] = menu
+            if spec.separator_before:
+                menu.addSeparator()
+            action = QAction(spec.text, self, statusTip=spec.tip, toolTip=spec.tip)
+            if spec.shortcut is not None:
+                action.setShortcut(QKeySequence(spec.shortcut))
+            if spec.checkable:
+                action.setCheckable(True)
+                action.toggled.connect(getattr(self, spec.slot))
+            else:
+                action.triggered.connect(getattr(self, spec.slot))
+            if spec.scope == "canvas":
+                action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+                self.view.addAction(action)
+            menu.addAction(action)
+            self.actions_by_name[spec.name] = action
+            if spec.name == "open":
+                self.recent_menu = menu.addMenu("Open &Recent")
+                self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.actions_by_name["snap"].setChecked(True)
+        self.actions_by_name["previews"].setChecked(True)
+
+        edit = menus["&Edit"]
+        undo = self.document_undo_action = QAction("&Undo", self, shortcut=QKeySequence(SK.Undo))
+        redo = self.document_redo_action = QAction("&Redo", self, shortcut=QKeySequence(SK.Redo))
+        undo.triggered.connect(lambda: self.document.undo.undo())
+        redo.triggered.connect(lambda: self.document.undo.redo())
+        first = edit.actions()[0]
+        edit.insertAction(first, undo)
+        edit.insertAction(first, redo)
+        self.actions_by_name["undo"], self.actions_by_name["redo"] = undo, redo
+
+        view = menus["&View"]
+        view.addSeparator()
+        for dock in (self.palette_dock, self.properties_dock, self.history_dock, self.problems_dock,
+                     self.summary_dock, self.data_dock):
+            view.addAction(dock.toggleViewAction())
+        view.addSeparator()
+        view.addAction(self._start_page_action())
+
+    def _start_page_action(self) -> QAction:
+        action = QAction("Start &Page", self, statusTip="Examples, templates and recent files")
+        action.triggered.connect(self.show_start_page)
+        return action
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        paths = self.recent.paths()
+        for path in paths:
+            action = self.recent_menu.addAction(Path(path).name)
+            action.setStatusTip(str(path))
+            action.setEnabled(Path(path).exists())
+            action.triggered.connect(lambda _checked=False, p=str(path): self.open_path(p))
+        if not paths:
+            self.recent_menu.addAction("No recent files").setEnabled(False)
+            return
+        self.recent_menu.addSeparator()
+        self.recent_menu.addAction("Clear List", self._clear_recent)
+
+    def _clear_recent(self) -> None:
+        self.recent.clear()
+        self.start_page.refresh_recent()
+
+    def _build_status_bar(self) -> None:
         self._keras_label = QLabel("Loading Keras…")
         self._keras_label.setContentsMargins(8, 0, 8, 0)
+        self._graph_label = QLabel()
+        self._graph_label.setContentsMargins(8, 0, 8, 0)
+        self._check_label = QLabel()
+        self._check_label.setContentsMargins(8, 0, 8, 0)
         self.statusBar().addWidget(self._keras_label, 1)
-        self.set_document(graph or Graph(), title, path)
+        self.statusBar().addPermanentWidget(self._check_label)
+        self.statusBar().addPermanentWidget(self._graph_label)
 
-    # ---------------------------------------------------------------- document
-    def set_document(
-        self, graph: Graph, title: str, path: str | Path | None = None, description: str = ""
-    ) -> None:
-        """Show ``graph`` under ``title``; the window follows the graph's changes."""
-        self.graph.changed.disconnect(self._on_graph_changed)
-        self.graph = graph
-        self.project = None
-        self.title = title
-        self.path = Path(path) if path else None
-        self.graph.changed.connect(self._on_graph_changed)
-        self.setWindowTitle(f"{title} — Netloom")
-        self._title_label.setText(title)
-        self._description_label.setText(description)
-        self._description_label.setVisible(bool(description))
-        self._refresh_layers()
-        self._request_summary()
+    # -------------------------------------------------------------- document
+    @property
+    def graph(self) -> Any:
+        """The graph of the document shown."""
+        return self.document.graph
+
+    @property
+    def project(self) -> Project:
+        """The project shown."""
+        return self.document.project
+
+    @property
+    def path(self) -> Path | None:
+        """The file of the document shown (None until it is saved as a ``.netloom`` file)."""
+        return self.document.path
+
+    def _attach(self, document: Document) -> None:
+        """Show ``document``: every view follows its graph from now on."""
+        self.document = document
+        document.setParent(self)
+        document.dirty_changed.connect(self._update_title)
+        document.path_changed.connect(self._update_title)
+        document.graph.changed.connect(self._on_graph_changed)
+        document.data_changed.connect(self._load_data)
+        self.history.setStack(document.undo)
+        self.properties.set_node(None, None)
+        self._checks.set_graph(document.graph)
+        self._autosaver.watch(self._recovery_key(), lambda: self.document.project,
+                              lambda: self.document.dirty, document.path)
+        self._center.setCurrentWidget(self.view)
+        self._update_title()
+        self._on_graph_changed()
+        self._load_data()
+
+    def set_document(self, document: Document) -> None:
+        """Replace the shown document (the caller has asked about unsaved changes)."""
+        old = self.document
+        old.graph.changed.disconnect(self._on_graph_changed)
+        old.dirty_changed.disconnect(self._update_title)
+        old.path_changed.disconnect(self._update_title)
+        old.data_changed.disconnect(self._load_data)
+        self.scene.selectionChanged.disconnect(self._on_selection_changed)
+        self.scene.detach()
+        self.scene = GraphScene(document.graph, self._push, self.catalog, self)
+        self.scene.selectionChanged.connect(self._on_selection_changed)
+        self.view.set_graph_scene(self.scene)
+        self._autosaver.clear()
+        self._attach(document)
+        old.deleteLater()
+        QTimer.singleShot(0, self.view.fit_view)
+        self.document_changed.emit()
 
     def open_project(self, path: str | Path) -> None:
-        """Load the project (or Keras model file) at ``path`` and show it; raises when it cannot be read."""
-        project = load_document(path)
-        self.set_document(project.graph, project.title or project.name, path, project.description)
-        self.project = project
+        """Open a ``.netloom`` project now (a Keras model file: see ``open_path``); raises when unreadable."""
+        project = load_document(path)  # a Keras model is imported on the spot (slow: use open_path)
+        model = is_model_file(path)
+        self.set_document(Document(project, None if model else path, unsaved=model))
+        if not model:
+            self.recent.add(path)
 
-    def open_dialog(self) -> None:
-        """Ask for a ``.netloom`` file and open it; errors are shown, not raised."""
-        start = str(self.path.parent) if self.path else ""
-        path, _ = QFileDialog.getOpenFileName(self, "Open project", start, PROJECT_FILTER)
-        if not path:
+    def open_path(self, path: str | Path) -> None:
+        """Open any document, asking about unsaved changes first; a model file is imported on a worker."""
+        if not self._may_discard():
+            return
+        if is_model_file(path):
+            self._keras_label.setText(f"Importing {Path(path).name}…")
+            self._tasks.start(f"import {path}", lambda: load_document(path), self._on_imported,
+                              self._on_import_failed, tag=str(path))
             return
         try:
             self.open_project(path)
-        except Exception as error:
-            logger.exception("Could not open %s", path)
-            QMessageBox.critical(self, "Could not open project", f"{path}\n\n{error}")
+        except (ProjectError, OSError) as error:
+            logger.warning("Could not open %s: %s", path, error)
+            QMessageBox.critical(self, "Could not open project", str(error))
+
+    def _on_imported(self, path: str, project: Project) -> None:
+        self.set_document(Document(project, None, unsaved=True))
+        self._keras_label.setText(f"Imported {Path(path).name}: save it as a Netloom project to keep it.")
+
+    def _on_import_failed(self, path: str, message: str, details: str) -> None:
+        self._show_keras_status()
+        QMessageBox.critical(self, "Could not import model", f"{path}\n\n{message}")
+
+    def open_template(self, path: str) -> None:
+        """Open an example as a new, unsaved project (the example file itself stays as it is)."""
+        try:
+            project = load_document(path)
+        except (ProjectError, OSError) as error:
+            QMessageBox.critical(self, "Could not open example", str(error))
+            return
+        project.path = None
+        self.set_document(Document(project))
+
+    def offer_recovery(self) -> None:
+        """After a crash: offer to restore the newest recovery file (autosaved while unsaved)."""
+        from app.ui.recovery import ask_restore
+
+        entries = self._recovery.pending()
+        if not entries:
+            return
+        entry = ask_restore(self, entries)
+        if entry is None:
+            return
+        try:
+            project = self._recovery.restore(entry)
+        except (ProjectError, OSError) as error:
+            QMessageBox.critical(self, "Could not restore", str(error))
+            return
+        self._recovery.discard(entry)
+        self.set_document(Document(project, getattr(entry, "source_path", None), unsaved=True))
+
+    def _new_blank(self) -> None:
+        self.set_document(Document(Project(title="Untitled")))
+
+    def _new_from_data(self) -> None:
+        """A new project with a starter model that fits the data the person picks."""
+        dialog = DataDialog(parent=self)
+        dialog.setWindowTitle("Start from data")
+        if dialog.exec() != DataDialog.DialogCode.Accepted:
+            return
+        settings = dialog.settings()
+        self.statusBar().showMessage("Reading the data…")
+        self._tasks.start("from data", lambda: project_from_data(settings), self._on_from_data,
+                          self._on_from_data_failed, tag=str(settings.get("path") or settings.get("source")))
+
+    def _on_from_data(self, _path: str, project: Project) -> None:
+        self.statusBar().clearMessage()
+        self.set_document(Document(project, None, unsaved=True))
+
+    def _on_from_data_failed(self, path: str, message: str, details: str) -> None:
+        QMessageBox.critical(self, "Could not start from data", f"{path}\n\n{message}")
+
+    # ------------------------------------------------------------------ data
+    def choose_dataset(self) -> None:
+        """Data > Choose Dataset: pick the data (one undoable step); then offer to fit the model to it."""
+        dialog = DataDialog(self.project.data, self.document.base_dir, self)
+        if dialog.exec() != DataDialog.DialogCode.Accepted:
+            return
+        self._offer_fit = True
+        self.document.set_data(dialog.settings())
+
+    def fit_model_to_data(self) -> None:
+        """Set the Input's shape and the output layer to the data's (one undoable step)."""
+        if self.dataset is None:
+            self.statusBar().showMessage("No data loaded: choose one with Data > Choose Dataset…", 6000)
+            return
+        edit = fit_model_to_data(self.graph, self.dataset)
+        if edit is None:
+            self.statusBar().showMessage("The model already fits the data.", 4000)
+            return
+        self._guarded(lambda: self._push(edit))
+
+    def set_previews_enabled(self, on: bool) -> None:
+        """Show each layer's output for the first sample on the canvas, or not."""
+        self._previews.set_enabled(on)
+
+    def _load_data(self) -> None:
+        """Load the project's data on a worker; the Data panel and the previews follow."""
+        self._data_generation += 1
+        self.dataset = None
+        data, base = dict(self.project.data), self.document.base_dir
+        self._previews.set_project(self.project, base)
+        if not data:
+            self.data_panel.clear()
+            return
+        self.data_panel.show_loading(f"Loading {data.get('path') or data.get('source')}…")
+        self._tasks.start("load data", lambda: load_source(data, base), self._on_data_loaded,
+                          self._on_data_failed, tag=self._data_generation)
+
+    def _on_data_loaded(self, generation: int, dataset: Any) -> None:
+        if generation != self._data_generation:
+            return
+        self.dataset = dataset
+        augmentation = self.project.data.get("augmentation")
+        augment = AugmentSettings.from_dict(augmentation) if augmentation else None
+        self.data_panel.set_dataset(dataset, augment)
+        mismatch = input_mismatch(self.graph, dataset)
+        if mismatch and self._offer_fit:
+            self._offer_fit = False
+            answer = QMessageBox.question(
+                self, "Fit the model to the data?",
+                f"{mismatch[0].upper()}{mismatch[1:]}.\n\nSet the Input's shape and the output layer "
+                "to match the data? (You can undo it.)",
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.fit_model_to_data()
+        elif mismatch:
+            self.statusBar().showMessage(f"Data: {mismatch} (Data > Fit Model to Data)", 8000)
+
+    def _on_data_failed(self, generation: int, message: str, details: str) -> None:
+        if generation != self._data_generation:
+            return
+        self.data_panel.clear()
+        self.statusBar().showMessage(f"The data could not be loaded: {message}", 10000)
+        self.data_failed.emit(message)
+
+    def _on_previews_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Previews: {message}", 6000)
+
+    def _on_previews(self, previews: dict[str, Any]) -> None:
+        self.scene.set_previews(previews)
+        self.previews_updated.emit()
+
+    # --------------------------------------------------------------- actions
+    def new_project(self) -> None:
+        """File > New: ask about unsaved changes, then show the gallery of examples and templates."""
+        if self._may_discard():
+            self.show_start_page()
+
+    def show_start_page(self) -> None:
+        """Show the start page (examples, templates, recent files) in place of the canvas."""
+        self._center.setCurrentWidget(self.start_page)
+
+    def new_window(self) -> None:
+        """Open another, empty window."""
+        window = MainWindow()
+        window.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        window.show()
+        window.show_start_page()
+
+    def open_dialog(self) -> None:
+        """Ask for a project or model file and open it; errors are shown, not raised."""
+        start = str(self.path.parent) if self.path else ""
+        path, _ = QFileDialog.getOpenFileName(self, "Open", start, PROJECT_FILTER)
+        if path:
+            self.open_path(path)
+
+    def save(self) -> bool:
+        """Save to the document's file (asking for one the first time); False when not saved."""
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        """Ask for a file and save there; False when cancelled or failed."""
+        suggested = str(self.path or Path.home() / f"{self.project.name or 'untitled'}.netloom")
+        path, _ = QFileDialog.getSaveFileName(self, "Save project", suggested, SAVE_FILTER)
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except (ProjectError, OSError, ValueError) as error:
+            QMessageBox.critical(self, "Could not save", str(error))
+            return False
+        self._autosaver.clear()
+        self._autosaver.watch(self._recovery_key(), lambda: self.document.project,
+                              lambda: self.document.dirty, saved)
+        self.recent.add(saved)
+        self.statusBar().showMessage(f"Saved {saved}", 4000)
+        return True
+
+    def export_script(self) -> None:
+        """Write the model as a Python script (needs the catalog, so Keras must have loaded)."""
+        if self.catalog is None:
+            QMessageBox.information(self, "Still loading", "Keras is still loading; try again in a moment.")
+            return
+        suggested = str((self.path.with_suffix(".py")) if self.path else Path.home() / "model.py")
+        path, _ = QFileDialog.getSaveFileName(self, "Export Python script", suggested, SCRIPT_FILTER)
+        if not path:
+            return
+        from app.plugins.builtin import export_python_script
+
+        try:
+            export_python_script(self.graph, path, catalog=self.catalog, training=self.project.training,
+                                 project_name=self.project.name)
+        except Exception as error:  # a graph with errors cannot become a script
+            QMessageBox.critical(self, "Could not export", str(error))
+            return
+        self.statusBar().showMessage(f"Wrote {path}", 4000)
+
+    def cut(self) -> None:
+        """Cut the selected layers to the clipboard."""
+        self._guarded(self.view.cut_selection)
+
+    def copy(self) -> None:
+        """Copy the selected layers to the clipboard (as JSON, also readable by other windows)."""
+        self.view.copy_selection()
+
+    def paste(self) -> None:
+        """Paste layers from the clipboard."""
+        self._guarded(self.view.paste)
+
+    def duplicate(self) -> None:
+        """Duplicate the selected layers."""
+        self._guarded(self.view.duplicate_selection)
+
+    def delete(self) -> None:
+        """Delete the selected layers and wires."""
+        self._guarded(self.view.delete_selection)
+
+    def select_all(self) -> None:
+        """Select every layer."""
+        self.view.select_all()
+
+    def fit_view(self) -> None:
+        """Zoom so the whole graph is visible."""
+        self.view.fit_view()
+
+    def zoom_in(self) -> None:
+        """Zoom in around the centre."""
+        self.view.zoom_in()
+
+    def zoom_out(self) -> None:
+        """Zoom out around the centre."""
+        self.view.zoom_out()
+
+    def zoom_reset(self) -> None:
+        """Zoom to 100%."""
+        self.view.reset_zoom()
+
+    def tidy(self) -> None:
+        """Lay the graph out automatically (one undo step)."""
+        self._guarded(self.view.tidy)
+
+    def set_snap(self, on: bool) -> None:
+        """Snap moved layers to the grid, or not."""
+        self.view.set_snap(on)
+
+    def focus_palette_search(self) -> None:
+        """Show the palette and put the cursor in its search box."""
+        self.palette_dock.show()
+        self.palette_dock.raise_()
+        self.palette.focus_search()
 
     def show_plugins(self) -> None:
         """Open the Plugins dialog."""
@@ -193,270 +665,193 @@ class MainWindow(QMainWindow):
         """Open the Preferences dialog (plugin folders)."""
         PreferencesDialog(parent=self).exec()
 
-    # ------------------------------------------------------------------ layout
-    def _build_menus(self) -> None:
-        menus: dict[str, Any] = {}
-        for spec in ACTIONS:
-            menu = menus.get(spec.menu) or self.menuBar().addMenu(spec.menu)
-            menus[spec.menu] = menu
-            action = QAction(spec.text, self, shortcut=QKeySequence(spec.shortcut), statusTip=spec.tip)
-            action.triggered.connect(getattr(self, spec.slot))
-            menu.addAction(action)
+    def show_about(self) -> None:
+        """Version, Keras version and backend."""
+        from app import __version__
 
-    def _build_central(self) -> None:
-        self._title_label = QLabel(objectName="title")
-        font = QFont(self._title_label.font())
-        font.setPointSizeF(font.pointSizeF() * 1.6)
-        font.setBold(True)
-        self._title_label.setFont(font)
-        self._description_label = QLabel(wordWrap=True)
-        self._details_label = _muted_label()
+        keras = "Keras is loading"
+        if self.keras_version:
+            keras = f"Keras {self.keras_version[1]} on {self.keras_version[0]}"
+        QMessageBox.about(self, "About Netloom", f"<b>Netloom {__version__}</b><br>{keras}<br><br>"
+                          "Design, train, inspect and export Keras models.")
 
-        self.layers_table = _table(("Name", "Type", "Inputs from", "Parameters"))
-        self.summary_table = _table(("Layer", "Type", "Output shape", "Params", "Mult-adds", "Trainable"))
-        self._summary_message = _muted_label("Waiting for Keras…")
-        self._summary_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._summary_stack = QStackedWidget()
-        self._summary_stack.addWidget(self._summary_message)
-        self._summary_stack.addWidget(self.summary_table)
-        self._totals_label = _muted_label()
+    # ---------------------------------------------------------------- editing
+    def _push(self, edit: Edit) -> None:
+        """The one way the widgets change the graph: apply ``edit`` as one undoable step."""
+        self.document.push(edit)
 
-        splitter = QSplitter(Qt.Orientation.Vertical, childrenCollapsible=False)
-        splitter.addWidget(_section("Layers", self.layers_table))
-        splitter.addWidget(_section("Model summary", self._summary_stack, self._totals_label))
-        splitter.setSizes([1, 1])
+    def _guarded(self, action: Callable[[], Any]) -> None:
+        try:
+            action()
+        except (GraphError, ValueError) as error:
+            self.statusBar().showMessage(str(error), 6000)
 
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.setContentsMargins(16, 12, 16, 8)
-        layout.setSpacing(4)
-        layout.addWidget(self._title_label)
-        layout.addWidget(self._description_label)
-        layout.addWidget(self._details_label)
-        layout.addSpacing(8)
-        layout.addWidget(splitter, 1)
-        self.setCentralWidget(central)
+    def _add_layer(self, layer_type: str) -> None:
+        self._guarded(lambda: self.view.add_layer(layer_type))
+        self.view.setFocus()
 
-    # ------------------------------------------------------------------ layers
+    def _on_selection_changed(self) -> None:
+        ids = self.scene.selected_node_ids()
+        self.properties.set_node(self.graph if len(ids) == 1 else None, ids[0] if len(ids) == 1 else None)
+
+    def _select_node(self, node_id: str) -> None:
+        if node_id in self.graph:
+            self.scene.select_nodes([node_id])
+            self.view.center_on_node(node_id)
+
+    def _show_problem(self, problem: Any) -> None:
+        node_id = problem.node_id or (problem.edge.target if problem.edge is not None else None)
+        if node_id and node_id in self.graph:
+            self.view.show_node(node_id)
+            self.view.center_on_node(node_id)
+            self.view.setFocus()
+
     def _on_graph_changed(self) -> None:
-        self._refresh_layers()
-        self._request_summary()
-
-    def _refresh_layers(self) -> None:
         graph = self.graph
-        rows = [
-            (node.name, node.type, ", ".join(graph.node(i).name for i in graph.predecessors(node.id)),
-             format_params(node))
-            for node in graph.nodes
-        ]
-        _fill(self.layers_table, rows)
-        edges = len(graph.edges)
-        details = f"{_count(len(graph), 'layer')} · {_count(edges, 'connection')}"
-        self._details_label.setText(f"{self.path} · {details}" if self.path else details)
+        layers, wires = count_text(len(graph), "layer"), count_text(len(graph.edges), "wire")
+        self._graph_label.setText(f"{layers} · {wires}")
+        if self.keras_version is not None:
+            self._check_label.setText("Checking…")
+            self._previews.request(graph)
 
-    # ------------------------------------------------------------------- keras
+    # ------------------------------------------------------------------ keras
     def showEvent(self, event: QShowEvent) -> None:
-        """Start importing Keras once the window is on screen, so it appears at once."""
+        """Start loading Keras once the window is on screen, so it appears at once."""
         super().showEvent(event)
-        self.graph.changed.disconnect(self._on_graph_changed)  # closeEvent let go of it
-        self.graph.changed.connect(self._on_graph_changed)
-        if not self._keras_requested:
-            self._keras_requested = True
-            QTimer.singleShot(0, self._load_keras)
+        self._checks.start()
 
-    def _load_keras(self) -> None:
-        self._tasks.start("import keras", keras_info, self._on_keras_loaded, self._on_keras_failed)
+    def _on_keras_loaded(self, catalog: Any, backend: str, version: str) -> None:
+        self.catalog = catalog
+        self.keras_version = (backend, version)
+        self.view.set_catalog(catalog)
+        self.start_page.set_catalog(catalog)
+        self.palette.set_catalog(catalog)
+        self.properties.set_catalog(catalog)
+        registry = loaded_registry() or current_registry()
+        self.palette.set_blocks([(b.name, b.description) for b in registry.blocks()])
+        self._show_keras_status()
+        self._previews.start()
+        self._previews.request(self.graph)
+        self.keras_loaded.emit(backend, version)
 
-    def _on_keras_loaded(self, _tag: object, info: tuple[str, str]) -> None:
-        backend, version = info
-        self.keras_version = info
+    def _show_keras_status(self) -> None:
+        if self.keras_version is None:
+            self._keras_label.setText("Loading Keras…")
+            return
+        backend, version = self.keras_version
         registry = loaded_registry()
         failed = len(registry.failed()) if registry is not None else 0
-        plugins = f" · {_count(failed, 'plugin')} failed: see Help > Plugins…" if failed else ""
+        plugins = f" · {count_text(failed, 'plugin')} failed: see Help > Plugins…" if failed else ""
         self._keras_label.setText(f"Keras {version} · {backend} backend{plugins}")
-        self.keras_loaded.emit(backend, version)
-        self._request_summary()
 
-    def _on_keras_failed(self, _tag: object, message: str, details: str) -> None:
+    def _on_keras_failed(self, message: str) -> None:
         self._keras_label.setText(f"Keras could not be loaded: {message}")
-        self._show_summary_message(f"Keras could not be loaded, so there is no summary.\n\n{message}")
+        self.summary.show_message(f"Keras could not be loaded, so there is no summary.\n\n{message}")
         self.keras_failed.emit(message)
+        self.summary_updated.emit()
 
-    # ----------------------------------------------------------------- summary
+    def _on_result(self, result: CheckResult, summary: Summary) -> None:
+        self.scene.set_result(result)
+        self.problems.set_result(self.graph, result)
+        self.properties.set_result(result)
+        if len(self.graph):
+            self.summary.set_summary(summary)
+        else:
+            self.summary.show_message("No layers yet: drag one from the palette, or press Tab on the canvas.")
+        errors = len(result.errors)
+        self._check_label.setText("No errors" if not errors else count_text(errors, "error"))
+        self.summary_updated.emit()
+
+    def _on_check_failed(self, message: str) -> None:
+        self._check_label.setText("Check failed")
+        self.summary.show_message(f"No summary: {message}")
+        self.summary_updated.emit()
+
+    def _on_problem_counts(self, errors: int, warnings: int) -> None:
+        parts = [count_text(errors, "error")] if errors else []
+        parts += [count_text(warnings, "warning")] if warnings else []
+        self.problems_dock.setWindowTitle(f"Problems ({', '.join(parts)})" if parts else "Problems")
+
+    # ---------------------------------------------------------- summary facade
     @property
     def summary_shown(self) -> bool:
         """True when the summary panel shows a table (not a message)."""
-        return self._summary_stack.currentWidget() is self.summary_table
+        return self.summary.summary_shown
+
+    @property
+    def previews_enabled(self) -> bool:
+        """True when the canvas shows each layer's output for the first sample."""
+        return self.actions_by_name["previews"].isChecked()
 
     @property
     def summary_message(self) -> str:
         """What the summary panel says instead of a table ("" while it shows one)."""
-        return "" if self.summary_shown else self._summary_message.text()
+        return self.summary.message
 
     @property
     def totals_text(self) -> str:
         """The line under the summary: parameter totals, or why there are none."""
-        return self._totals_label.text()
+        return self.summary.totals_text
 
     @property
     def keras_status(self) -> str:
         """What the status bar says about Keras: loading, its version, or why it failed."""
         return self._keras_label.text()
 
-    def _request_summary(self) -> None:
-        self._summary_generation += 1
-        if self.keras_version is not None:
-            self._summary_timer.start()
+    @property
+    def check_result(self) -> CheckResult | None:
+        """The newest check of the graph (None before Keras has loaded)."""
+        return self._checks.result
 
-    def _start_summary(self) -> None:
-        if not len(self.graph):
-            self._show_summary_message("No layers yet.")
-            return
-        generation = self._summary_generation
-        graph = self.graph.copy()  # the worker reads a snapshot, never the live document
-        self._tasks.start(
-            f"summary {generation}",
-            lambda: compute_summary(graph),
-            self._on_summary_ready,
-            self._on_summary_failed,
-            tag=generation,
+    @property
+    def checked(self) -> bool:
+        """True when the shown check result belongs to the graph as it is now."""
+        return self._checks.up_to_date
+
+    # ------------------------------------------------------------ title, close
+    def _update_title(self, *_: object) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — Netloom")
+        self.setWindowModified(self.document.dirty)
+
+    def _recovery_key(self) -> str:
+        return str(self.document.path) if self.document.path else f"untitled-{id(self.document)}"
+
+    def _may_discard(self) -> bool:
+        """Ask what to do with unsaved changes; False when the user cancels."""
+        if not self.document.dirty or not len(self.graph):
+            return True
+        answer = QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.document.display_name}?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save,
         )
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
 
-    def _on_summary_ready(self, generation: int, summary: Summary) -> None:
-        if generation != self._summary_generation:
-            return  # the graph changed meanwhile; a newer summary is on its way
-        _fill(self.summary_table, summary_rows(summary))
-        self._totals_label.setText(summary_totals(summary))
-        self._summary_stack.setCurrentWidget(self.summary_table)
-        self.summary_updated.emit()
+    def close_without_asking(self) -> None:
+        """Close even with unsaved changes (screenshots, tests); the recovery file is kept."""
+        self._ask_on_close = False
+        self.close()
 
-    def _on_summary_failed(self, generation: int, message: str, details: str) -> None:
-        if generation != self._summary_generation:
-            return
-        self._show_summary_message(f"No summary: {message}")
-
-    def _show_summary_message(self, message: str) -> None:
-        self._summary_message.setText(message)
-        self._totals_label.clear()
-        self._summary_stack.setCurrentWidget(self._summary_message)
-        self.summary_updated.emit()
-
-    # ------------------------------------------------------------------- close
     def closeEvent(self, event: QCloseEvent) -> None:
-        """Wait for background work: a running QThread must not be destroyed."""
-        self.graph.changed.disconnect(self._on_graph_changed)
-        self._summary_timer.stop()
+        """Ask about unsaved changes, then stop background work (a running QThread must not be destroyed)."""
+        if self._ask_on_close and not self._may_discard():
+            event.ignore()
+            return
+        if self._ask_on_close:
+            self._autosaver.clear()
+        self._autosaver.stop()
+        self.scene.detach()
+        self.document.graph.changed.disconnect(self._on_graph_changed)
+        self._checks.stop()
+        self._previews.stop()
+        self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)
 
 
-# ---------------------------------------------------------------- formatting
-def format_value(value: Any) -> str:
-    """A param value as short readable text: ``(3, 3)``, ``relu``, ``HeNormal``."""
-    if isinstance(value, dict):
-        return str(value.get("class_name", value))
-    if isinstance(value, list | tuple):
-        return _tuple_text([format_value(v) for v in value])
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
-
-
-def format_params(node: Node, limit: int = 120) -> str:
-    """A node's params (those that differ from Keras's defaults) on one line."""
-    text = ", ".join(f"{key}={format_value(value)}" for key, value in node.params.items())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def summary_rows(summary: Summary) -> list[tuple[str, ...]]:
-    """Table rows of a summary: layer, type, output shape, params, mult-adds, trainable."""
-    return [
-        (row.name, row.type, row.output_shape, f"{row.params:,}", f"{row.macs:,}",
-         "yes" if row.trainable else "no")
-        for row in summary.rows
-    ]
-
-
-def format_shape(shape: Any) -> str:
-    """``(None, 28, 28, 1)``; several outputs are joined with commas."""
-    if shape is None:
-        return "?"
-    if shape and all(isinstance(s, list | tuple) for s in shape):
-        return ", ".join(format_shape(s) for s in shape)
-    return _tuple_text(["None" if d is None else str(d) for d in shape])
-
-
-def _tuple_text(parts: Sequence[str]) -> str:
-    """Python's own spelling of a tuple: ``(3, 3)``, ``(10,)``, ``()``."""
-    return "(" + ", ".join(parts) + ("," if len(parts) == 1 else "") + ")"
-
-
-def summary_totals(summary: Summary) -> str:
-    """One line with the summary's totals, or why there are none."""
-    if summary.total_params is None:
-        errors = _count(summary.errors, "error")
-        return f"Totals unavailable: the graph has {errors}; fix them to see the parameter count."
-    return (
-        f"Parameters: {summary.total_params:,} total · {summary.trainable_params:,} trainable · "
-        f"{summary.non_trainable_params:,} non-trainable · {summary.macs:,} multiply-adds per sample"
-    )
-
-
-# ------------------------------------------------------------------ widgets
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
-
-
-def _muted_label(text: str = "") -> QLabel:
-    label = QLabel(text, wordWrap=True)
-    palette = label.palette()
-    palette.setColor(QPalette.ColorRole.WindowText, palette.color(QPalette.ColorRole.PlaceholderText))
-    label.setPalette(palette)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    return label
-
-
-def _section(caption: str, *widgets: QWidget) -> QWidget:
-    section = QWidget()
-    layout = QVBoxLayout(section)
-    layout.setContentsMargins(0, 8, 0, 0)
-    heading = QLabel(caption)
-    font = QFont(heading.font())
-    font.setBold(True)
-    heading.setFont(font)
-    layout.addWidget(heading)
-    for index, widget in enumerate(widgets):
-        layout.addWidget(widget, 1 if index == 0 else 0)
-    return section
-
-
-def _table(headers: Sequence[str]) -> QTableWidget:
-    table = QTableWidget(0, len(headers))
-    table.setHorizontalHeaderLabels(list(headers))
-    table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    table.setAlternatingRowColors(True)
-    table.setWordWrap(False)
-    table.verticalHeader().setVisible(False)
-    table.verticalHeader().setDefaultSectionSize(table.fontMetrics().height() + 12)
-    table.setStyleSheet(TABLE_STYLE)
-    header = table.horizontalHeader()
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setStretchLastSection(True)
-    return table
-
-
-def _fill(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
-    titles = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
-    numeric = {c for c, title in enumerate(titles) if title in NUMERIC_COLUMNS}
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            if c in numeric:
-                item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-            table.setItem(r, c, item)
-    table.setCurrentItem(None)
-
+def ask_text(parent: QWidget, title: str, label: str, text: str = "") -> str | None:
+    """A one-line text prompt; None when cancelled."""
+    value, ok = QInputDialog.getText(parent, title, label, text=text)
+    return value if ok and value.strip() else None

@@ -13,25 +13,9 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF
 from app.core.catalog import ACTIVATION, BOOL, CHOICE, TUPLE, LayerSpec, ParamSpec
 from app.core.graph import Node
 from app.core.shapes import NodeShape, format_shape
+from app.ui.theme import category_color as theme_category_color
+from app.ui.theme import is_dark
 
-# Mid-tone hues: saturated enough to tell apart on white, light enough to show on #1e1e1e.
-CATEGORY_COLORS = {
-    "Input": "#2e9e5b",
-    "Core": "#3d7bd9",
-    "Convolution": "#e07b39",
-    "Pooling": "#2fb0c9",
-    "Normalization": "#8e6bd6",
-    "Regularization": "#d0579a",
-    "Recurrent": "#1f9e8a",
-    "Attention": "#b86b2e",
-    "Merge": "#86a82c",
-    "Reshape": "#7d8a9c",
-    "Activation": "#d4a017",
-    "Preprocessing and augmentation": "#a27c5b",
-    "Pretrained": "#5b7fa6",
-    "Other": "#8c8c8c",
-}
-UNKNOWN_COLOR = "#8c8c8c"
 ERROR_COLOR = QColor("#d9363e")
 WARNING_COLOR = QColor("#e08a1e")
 
@@ -50,8 +34,10 @@ DETAIL_MIN_ZOOM = 0.4  # below this, nodes are drawn as plain boxes (a 500-node 
 
 
 def category_color(category: str | None) -> QColor:
-    """The strip colour of a category (grey when unknown, as before the catalog loads)."""
-    return QColor(CATEGORY_COLORS.get(category or "", UNKNOWN_COLOR))
+    """The strip colour of a category in the application's current theme (grey "Other" when unknown)."""
+    from PySide6.QtGui import QGuiApplication
+
+    return theme_category_color(category or "Other", is_dark(QGuiApplication.palette()))
 
 
 def format_value(value: Any) -> str:

@@ -2,7 +2,9 @@
 
 The view turns keys, drops and menu commands into edits through its
 ``GraphScene`` (which owns the mouse gestures on items). Every command is one
-undo step: deleting a selection, pasting, duplicating, tidying up.
+undo step: deleting a selection, pasting, duplicating, tidying up, and the
+block commands of ``app.ui.canvas.block_commands`` (group, ungroup,
+collapse, insert a block).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections.abc import Callable
 from PySide6.QtCore import QMimeData, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
+    QContextMenuEvent,
     QCursor,
     QDragEnterEvent,
     QDragMoveEvent,
@@ -33,29 +36,33 @@ from app.core.edits import AddNode, Compound, Connect, Disconnect, Edit, Move, R
 from app.core.fragments import fragment_from, fragment_from_text, fragment_to_text, paste_edit
 from app.core.graph import Edge
 from app.core.layout import layered_layout
+from app.ui.canvas.block_commands import BlockCommands
+from app.ui.canvas.blocks import GroupFrameItem
 from app.ui.canvas.items import NodeItem
 from app.ui.canvas.look import MIN_WIDTH
 from app.ui.canvas.quick_add import QuickAddPopup
 from app.ui.canvas.scene import GRID, GraphScene
-from app.ui.mime import FRAGMENT_MIME, LAYER_MIME
+from app.ui.mime import BLOCK_MIME, FRAGMENT_MIME, LAYER_MIME
 
 MIN_ZOOM, MAX_ZOOM = 0.1, 3.0
 ZOOM_STEP = 1.25
-FIT_MAX_ZOOM = 1.0  # fitting a tiny graph does not blow it up
+FIT_MAX_ZOOM = 1.5  # fitting a tiny graph does not blow it up
 NEW_NODE_GAP = 70.0  # between a node and the one added after it
 EMPTY_HINT = "Drag a layer from the palette, or press Tab to add one"
 LOADING_HINT = "Loading layers…"
 SCENE_MARGIN = 2000.0  # room to pan beyond the nodes
 
 
-class GraphView(QGraphicsView):
+class GraphView(QGraphicsView, BlockCommands):
     """The node canvas: shows a ``GraphScene`` and turns keys and drops into edits.
 
     ``message(text)`` reports a refused edit or unreadable clipboard, for a
-    status bar.
+    status bar. ``save_block_requested(group_id)`` asks the window to save a
+    block to the library (it asks for a name and calls ``block_from_group``).
     """
 
     message = Signal(str)
+    save_block_requested = Signal(str)
 
     def __init__(self, scene: GraphScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
@@ -162,13 +169,16 @@ class GraphView(QGraphicsView):
 
     def center_on_node(self, node_id: str) -> None:
         """Scroll so that node ``node_id`` is in the middle of the view."""
-        item = self.graph_scene.node_item(node_id)
+        item = self.graph_scene.drawn_item(node_id)
         if item is not None:
             self.centerOn(item)
 
     def show_node(self, node_id: str) -> None:
-        """Select node ``node_id`` alone and scroll it into view (from the problems list, say)."""
-        item = self.graph_scene.node_item(node_id)
+        """Select node ``node_id`` alone and scroll it into view (from the problems list, say).
+
+        A node inside a collapsed block shows as its block, selected.
+        """
+        item = self.graph_scene.drawn_item(node_id)
         if item is None:
             return
         self.graph_scene.select_nodes([node_id])
@@ -392,7 +402,12 @@ class GraphView(QGraphicsView):
             if event.matches(sequence):
                 command()
                 return True
-        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        control = Qt.KeyboardModifier.ControlModifier
+        if key == Qt.Key.Key_G and modifiers == control:
+            self.group_selection()
+        elif key == Qt.Key.Key_G and modifiers == control | Qt.KeyboardModifier.ShiftModifier:
+            self.ungroup_selection()
+        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selection()
         elif key == Qt.Key.Key_D and modifiers == Qt.KeyboardModifier.ControlModifier:
             self.duplicate_selection()
@@ -472,22 +487,31 @@ class GraphView(QGraphicsView):
             self._pan_from = None
             self.viewport().unsetCursor()
 
+    def _accepts(self, mime: QMimeData) -> bool:
+        return mime.hasFormat(LAYER_MIME) or (mime.hasFormat(BLOCK_MIME) and self._block_provider is not None)
+
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        """Accept layers dragged from the palette."""
-        if event.mimeData().hasFormat(LAYER_MIME):
+        """Accept layers and blocks dragged from the palette."""
+        if self._accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        """Keep accepting a layer while it moves over the canvas."""
-        if event.mimeData().hasFormat(LAYER_MIME):
+        """Keep accepting a layer or block while it moves over the canvas."""
+        if self._accepts(event.mimeData()):
             event.acceptProposedAction()
         else:
             event.ignore()
 
     def dropEvent(self, event: QDropEvent) -> None:
-        """Add the dropped layer where it was dropped."""
+        """Add the dropped layer where it was dropped; a block dropped on a node is fed by that node."""
+        if event.mimeData().hasFormat(BLOCK_MIME) and self._block_provider is not None:
+            name = bytes(event.mimeData().data(BLOCK_MIME).data()).decode("utf-8").strip()
+            self._drop_block(name, self.mapToScene(event.position().toPoint()))
+            event.acceptProposedAction()
+            self.setFocus()
+            return
         if not event.mimeData().hasFormat(LAYER_MIME):
             event.ignore()
             return
@@ -497,6 +521,32 @@ class GraphView(QGraphicsView):
             self._add_wired(layer_type, position, None)
         event.acceptProposedAction()
         self.setFocus()
+
+    def _drop_block(self, name: str, scene_pos: QPointF) -> None:
+        item = next((i for i in self.graph_scene.items(scene_pos) if isinstance(i, NodeItem)), None)
+        if item is not None:  # dropped on a node: wire the block after it, beside it
+            self.graph_scene.clearSelection()
+            item.setSelected(True)
+            self.insert_block_named(name)
+        else:
+            self.insert_block_named(name, scene_pos)
+
+    def contextMenuEvent(self, event: QContextMenuEvent) -> None:
+        """The menu of the node, block or frame under the mouse (selected first if it was not)."""
+        scene_pos = self.mapToScene(event.pos())
+        top = next((i for i in self.graph_scene.items(scene_pos) if i.isVisible()), None)
+        while top is not None and top.parentItem() is not None:
+            top = top.parentItem()
+        if isinstance(top, NodeItem) and not top.isSelected():
+            self.graph_scene.clearSelection()
+            top.setSelected(True)
+        elif isinstance(top, GroupFrameItem):
+            self.graph_scene.select_nodes([item.node_id for item in top.members])
+        if not self.graph_scene.selected_node_ids():
+            super().contextMenuEvent(event)
+            return
+        self.context_menu().exec(event.globalPos())
+        event.accept()
 
     # ------------------------------------------------------------ drawing
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
