@@ -3,8 +3,9 @@
 The editor checks the graph on a worker thread, which owns a mirror of the
 document. After each edit the window sends a snapshot (``Graph.to_dict()``);
 ``sync_graph`` turns the difference into the few ``Graph`` calls that make the
-mirror equal (groups aside: checks do not look at them), so the mirror's ``GraphChecker`` sees ordinary edit events and
-re-checks only the nodes the edit touched. Positions are copied too, but they
+mirror equal (groups aside: checks do not look at them), so the mirror's
+``GraphChecker`` sees ordinary edit events and re-checks only the nodes the
+edit touched. Positions are copied too, but they
 do not make a checker re-check anything.
 """
 
