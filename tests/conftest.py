@@ -41,3 +41,14 @@ def isolated_plugins(monkeypatch: pytest.MonkeyPatch):
         file = getattr(sys.modules[name], "__file__", None) or ""
         if file and not file.startswith(prefixes):
             del sys.modules[name]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Hand the clipboard over before Qt goes away (see ``app.ui.canvas.view.hand_over_clipboard``)."""
+    if "PySide6.QtWidgets" in sys.modules:
+        from PySide6.QtWidgets import QApplication
+
+        if QApplication.instance() is not None:
+            from app.ui.canvas import hand_over_clipboard
+
+            hand_over_clipboard()

@@ -5,7 +5,12 @@ out are dropped)::
 
     {"format": "netloom-fragment", "version": 1,
      "nodes": [{"id", "type", "name", "params", "position"}, ...],
-     "edges": [{"source", "source_port", "target", "target_port"}, ...]}
+     "edges": [{"source", "source_port", "target", "target_port"}, ...],
+     "groups": [{"name", "node_ids", "collapsed"}, ...]}
+
+``groups`` (optional; fragments without it still load) holds the blocks
+whose members were all copied; pasting re-creates them under names free in
+the target graph.
 
 It travels through the clipboard as text, so it may come from another
 window, another process or anywhere else: ``check_fragment`` refuses
@@ -23,8 +28,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.core.edits import AddNode, Compound, Connect
-from app.core.graph import Edge, Graph
+from app.core.edits import AddNode, Compound, Connect, GroupNodes
+from app.core.graph import Edge, Graph, is_valid_name
 
 FRAGMENT_FORMAT = "netloom-fragment"
 FRAGMENT_VERSION = 1
@@ -36,7 +41,15 @@ def fragment_from(graph: Graph, node_ids: Iterable[str]) -> dict[str, Any]:
     wanted = set(node_ids)
     nodes = [node.to_dict() for node in graph if node.id in wanted]
     edges = [edge.to_dict() for edge in graph.edges if edge.source in wanted and edge.target in wanted]
-    return {"format": FRAGMENT_FORMAT, "version": FRAGMENT_VERSION, "nodes": nodes, "edges": edges}
+    fragment = {"format": FRAGMENT_FORMAT, "version": FRAGMENT_VERSION, "nodes": nodes, "edges": edges}
+    groups = [
+        {"name": group.name, "node_ids": list(group.node_ids), "collapsed": group.collapsed}
+        for group in graph.groups
+        if wanted.issuperset(group.node_ids)
+    ]
+    if groups:
+        fragment["groups"] = groups
+    return fragment
 
 
 def fragment_to_text(fragment: dict[str, Any]) -> str:
@@ -78,6 +91,12 @@ def check_fragment(data: Any) -> None:
         _check_node(node, f"nodes[{index}]", ids)
     for index, edge in enumerate(edges):
         _check_edge(edge, f"edges[{index}]", ids)
+    groups = data.get("groups", [])
+    if not isinstance(groups, list):
+        raise ValueError(f"Broken fragment: 'groups' must be a list, received {type(groups).__name__}.")
+    grouped: set[str] = set()
+    for index, group in enumerate(groups):
+        _check_group(group, f"groups[{index}]", ids, grouped)
 
 
 def _check_node(node: Any, where: str, ids: set[str]) -> None:
@@ -116,11 +135,34 @@ def _check_edge(edge: Any, where: str, ids: set[str]) -> None:
             raise ValueError(f"Broken fragment: {where}.{key} must be a port number ≥ 0, received {port!r}.")
 
 
+def _check_group(group: Any, where: str, ids: set[str], grouped: set[str]) -> None:
+    if not isinstance(group, dict):
+        raise ValueError(f"Broken fragment: {where} must be an object, received {type(group).__name__}.")
+    if not is_valid_name(group.get("name")):
+        raise ValueError(f"Broken fragment: {where}.name {group.get('name')!r} is not a usable block name.")
+    members = group.get("node_ids")
+    if not isinstance(members, list) or not members:
+        raise ValueError(f"Broken fragment: {where}.node_ids must be a non-empty list, received {members!r}.")
+    for node_id in members:
+        if node_id not in ids:
+            raise ValueError(f"Broken fragment: {where}.node_ids: {node_id!r} is not a node of the fragment.")
+        if node_id in grouped:
+            raise ValueError(f"Broken fragment: {where}.node_ids: {node_id!r} is in two groups.")
+        grouped.add(node_id)
+    if not isinstance(group.get("collapsed", False), bool):
+        raise ValueError(f"Broken fragment: {where}.collapsed must be true or false.")
+
+
 @dataclass
 class PasteEdit(Compound):
-    """The ``Compound`` that pastes a fragment; ``node_ids`` are the new nodes' ids, in fragment order."""
+    """The ``Compound`` that pastes a fragment.
+
+    ``node_ids`` are the new nodes' ids, in fragment order; ``group_ids`` the
+    ids of the groups it re-creates, in fragment order.
+    """
 
     node_ids: list[str] = field(default_factory=list)
+    group_ids: list[str] = field(default_factory=list)
 
 
 def paste_edit(
@@ -155,9 +197,16 @@ def paste_edit(
                 )
             )
         )
+    group_ids = _fresh_group_ids(graph, len(fragment.get("groups", [])))
+    taken_groups = {group.name for group in graph.groups}
+    for group, group_id in zip(fragment.get("groups", []), group_ids):
+        name = _free_name(group["name"], taken_groups)
+        taken_groups.add(name)
+        members = [id_map[node_id] for node_id in group["node_ids"]]
+        edits.append(GroupNodes(name, members, bool(group.get("collapsed", False)), group_id))
     count = len(nodes)
     description = f"Paste {count} node{'s' if count != 1 else ''}"
-    return PasteEdit(edits, description, node_ids=new_ids)
+    return PasteEdit(edits, description, node_ids=new_ids, group_ids=group_ids)
 
 
 def _fresh_ids(graph: Graph, count: int) -> list[str]:
@@ -169,6 +218,19 @@ def _fresh_ids(graph: Graph, count: int) -> list[str]:
         candidate = f"n{number}"
         if candidate not in graph:
             ids.append(candidate)
+        number += 1
+    return ids
+
+
+def _fresh_group_ids(graph: Graph, count: int) -> list[str]:
+    """``count`` group ids that no group of ``graph`` has and that differ from each other."""
+    taken = {group.id for group in graph.groups}
+    first = graph.new_group_id()
+    number = int(first[1:]) if first[1:].isdigit() else 1
+    ids: list[str] = []
+    while len(ids) < count:
+        if f"g{number}" not in taken:
+            ids.append(f"g{number}")
         number += 1
     return ids
 

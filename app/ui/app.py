@@ -84,6 +84,9 @@ def create_window(
     app.setDesktopFileName("netloom")
     apply_theme(app, theme or os.environ.get("NETLOOM_THEME", "system"))
     app.setWindowIcon(app_icon())
+    from app.ui.canvas import hand_over_clipboard
+
+    app.aboutToQuit.connect(hand_over_clipboard)
 
     window = MainWindow()
     error = None

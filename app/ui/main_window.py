@@ -35,6 +35,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.build.documents import is_model_file, load_document
+from app.core.blocks import BlockError, BlockLibrary
 from app.core.edits import Edit
 from app.core.examples import resource_candidates
 from app.core.graph import GraphError
@@ -121,6 +122,14 @@ ACTIONS = (
                "canvas"),
     ActionSpec("select_all", "&Edit", "Select &All", SK.SelectAll, "select_all", "Select every layer",
                "canvas"),
+    ActionSpec("group", "&Edit", "&Group as Block", "Ctrl+G", "group_selection",
+               "Group the selected layers into a named block", "canvas", separator_before=True),
+    ActionSpec("ungroup", "&Edit", "&Ungroup", "Ctrl+Shift+G", "ungroup_selection",
+               "Dissolve the selected blocks (their layers stay)", "canvas"),
+    ActionSpec("collapse", "&Edit", "Collapse / E&xpand Block", "Ctrl+B", "toggle_collapse",
+               "Show a block as one node, or its layers again", "canvas"),
+    ActionSpec("save_block", "&Edit", "Save Block to &Library…", None, "save_block",
+               "Keep the selected block in your personal library, for other projects"),
     ActionSpec("find_layer", "&Edit", "&Find Layer…", SK.Find, "focus_palette_search",
                "Search the layer palette", separator_before=True),
     ActionSpec("preferences", "&Edit", "Pr&eferences…", SK.Preferences, "show_preferences",
@@ -203,6 +212,8 @@ class MainWindow(QMainWindow):
     def _build_central(self) -> None:
         self.view = GraphView(self.scene)
         self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
+        self.view.set_block_provider(self.block_definition)
+        self.view.save_block_requested.connect(self._save_group_as_block)
         self.start_page = StartPage(self.recent)
         self.start_page.example_chosen.connect(self.open_template)
         self.start_page.recent_chosen.connect(self.open_path)
@@ -217,6 +228,7 @@ class MainWindow(QMainWindow):
     def _build_docks(self) -> None:
         self.palette = LayerPalette()
         self.palette.add_requested.connect(self._add_layer)
+        self.palette.block_requested.connect(self._add_block)
         self.properties = PropertyEditor(self._push)
         self.problems = ProblemsPanel(self._push)
         self.problems.problem_activated.connect(self._show_problem)
@@ -651,6 +663,78 @@ class MainWindow(QMainWindow):
         """Snap moved layers to the grid, or not."""
         self.view.set_snap(on)
 
+    def group_selection(self) -> None:
+        """Group the selected layers into a block (asks for its name)."""
+        if not self.scene.selected_node_ids():
+            self.statusBar().showMessage("Select the layers to group first.", 4000)
+            return
+        name = ask_text(self, "Group as block", "Block name:", "block")
+        if name:
+            self._guarded(lambda: self.view.group_selection(name.strip()))
+
+    def ungroup_selection(self) -> None:
+        """Dissolve the selected blocks; their layers stay."""
+        self._guarded(self.view.ungroup_selection)
+
+    def toggle_collapse(self) -> None:
+        """Show the selected blocks as one node each, or their layers again."""
+        self._guarded(self.view.toggle_collapse_selection)
+
+    def save_block(self) -> None:
+        """Save the selected block (or the selected layers) to the personal block library."""
+        groups = self.view.selected_groups()
+        if groups:
+            self._save_group_as_block(groups[0])
+            return
+        if not self.scene.selected_node_ids():
+            self.statusBar().showMessage("Select a block or some layers first.", 4000)
+            return
+        name = ask_text(self, "Save block", "Name in your block library:", "my-block")
+        if name:
+            self._store_block(lambda: self.view.block_from_selection(name.strip()))
+
+    def block_definition(self, name: str) -> dict[str, Any] | None:
+        """A block by name: the personal library first, then the bundled and plugin blocks."""
+        library = BlockLibrary()
+        try:
+            if library.path_for(name).is_file():
+                return library.load(name)
+        except (BlockError, OSError) as error:
+            self.statusBar().showMessage(str(error), 8000)
+            return None
+        registry = loaded_registry() or current_registry()
+        try:
+            block = registry.block(name)
+        except KeyError:
+            return None
+        return {"name": block.name, "description": block.description, "graph": block.to_graph().to_dict()}
+
+    def _add_block(self, name: str) -> None:
+        self._guarded(lambda: self.view.insert_block_named(name))
+        self.view.setFocus()
+
+    def _save_group_as_block(self, group_id: str) -> None:
+        group = self.graph.group(group_id)
+        name = ask_text(self, "Save block", "Name in your block library:", group.name)
+        if name:
+            self._store_block(lambda: self.view.block_from_group(group_id, name.strip()))
+
+    def _store_block(self, make: Callable[[], dict[str, Any]]) -> None:
+        try:
+            path = BlockLibrary().save(make())
+        except (BlockError, ValueError, OSError) as error:
+            QMessageBox.warning(self, "Could not save the block", str(error))
+            return
+        self._refresh_blocks()
+        self.statusBar().showMessage(f"Saved the block to {path}", 6000)
+
+    def _refresh_blocks(self) -> None:
+        registry = loaded_registry() or current_registry()
+        blocks = [(b.name, b.description) for b in registry.blocks()]
+        library = BlockLibrary()
+        blocks += [(b["name"], b.get("description", "")) for b in library.list()]
+        self.palette.set_blocks(blocks)
+
     def focus_palette_search(self) -> None:
         """Show the palette and put the cursor in its search box."""
         self.palette_dock.show()
@@ -727,8 +811,7 @@ class MainWindow(QMainWindow):
         self.start_page.set_catalog(catalog)
         self.palette.set_catalog(catalog)
         self.properties.set_catalog(catalog)
-        registry = loaded_registry() or current_registry()
-        self.palette.set_blocks([(b.name, b.description) for b in registry.blocks()])
+        self._refresh_blocks()
         self._show_keras_status()
         self._previews.start()
         self._previews.request(self.graph)

@@ -115,23 +115,39 @@ def make_table(headers: Sequence[str]) -> QTableWidget:
     apply_table_style(table)
     header = table.horizontalHeader()
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     header.setStretchLastSection(True)
     return table
 
 
 def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
-    """Replace the table's rows; columns named in ``NUMERIC_COLUMNS`` are right-aligned."""
+    """Show ``rows``; columns named in ``NUMERIC_COLUMNS`` are right-aligned.
+
+    Cells whose text did not change are left alone, and the columns are sized
+    once at the end: sizing to contents after every cell made a 500-row
+    summary take half a minute.
+    """
     titles = [table.horizontalHeaderItem(c).text() for c in range(table.columnCount())]
     numeric = {c for c, title in enumerate(titles) if title in NUMERIC_COLUMNS}
     for c in numeric:
         table.horizontalHeaderItem(c).setTextAlignment(RIGHT)
-    table.setRowCount(len(rows))
-    for r, row in enumerate(rows):
-        for c, text in enumerate(row):
-            item = QTableWidgetItem(text)
-            item.setToolTip(text)
-            if c in numeric:
-                item.setTextAlignment(RIGHT)
-            table.setItem(r, c, item)
+    header = table.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+    table.setUpdatesEnabled(False)
+    try:
+        table.setRowCount(len(rows))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                item = table.item(r, c)
+                if item is None:
+                    item = QTableWidgetItem(text)
+                    if c in numeric:
+                        item.setTextAlignment(RIGHT)
+                    item.setToolTip(text)
+                    table.setItem(r, c, item)
+                elif item.text() != text:
+                    item.setText(text)
+                    item.setToolTip(text)
+        table.resizeColumnsToContents()
+    finally:
+        table.setUpdatesEnabled(True)
     table.setCurrentItem(None)

@@ -98,3 +98,44 @@ def test_broken_or_foreign_text_is_refused_with_a_clear_message(text: str, messa
 def test_paste_edit_checks_its_fragment() -> None:
     with pytest.raises(ValueError, match="Not a Netloom fragment"):
         paste_edit(Graph(), {"nodes": []})
+
+
+def test_groups_whose_members_are_all_copied_travel_and_paste_under_free_names() -> None:
+    graph = small_graph()
+    graph.add_group("block", ["n2", "n3"], collapsed=True)
+    assert "groups" not in fragment_from(graph, ["n1", "n2"])  # half a group is no group
+    fragment = fragment_from_text(fragment_to_text(fragment_from(graph, ["n1", "n2", "n3"])))
+    assert fragment["groups"] == [{"name": "block", "node_ids": ["n2", "n3"], "collapsed": True}]
+    edit = paste_edit(graph, fragment)
+    edit.apply(graph)
+    assert len(edit.group_ids) == 1
+    pasted = graph.group(edit.group_ids[0])
+    assert pasted.name == "block_2" and pasted.collapsed
+    assert list(pasted.node_ids) == edit.node_ids[1:]
+    edit.revert(graph)
+    assert [g.name for g in graph.groups] == ["block"] and len(graph) == 3
+
+
+def test_old_fragments_without_groups_still_paste() -> None:
+    fragment = fragment_from(small_graph(), ["n1", "n2"])
+    fragment.pop("groups", None)
+    edit = paste_edit(Graph(), fragment)
+    assert edit.group_ids == []
+
+
+@pytest.mark.parametrize(
+    ("groups", "message"),
+    [
+        ("{}", "'groups' must be a list"),
+        ('[{"name": "1bad", "node_ids": ["a"]}]', "groups[0].name '1bad' is not a usable block name"),
+        ('[{"name": "b", "node_ids": ["z"]}]', "groups[0].node_ids: 'z' is not a node of the fragment"),
+        ('[{"name": "b", "node_ids": ["a"]}, {"name": "c", "node_ids": ["a"]}]', "'a' is in two groups"),
+        ('[{"name": "b", "node_ids": []}]', "groups[0].node_ids must be a non-empty list"),
+    ],
+)
+def test_broken_groups_are_refused_with_a_clear_message(groups: str, message: str) -> None:
+    text = ('{"format": "netloom-fragment", "version": 1, "nodes": [{"id": "a", "type": "D", "name": "x"}],'
+            f' "groups": {groups}}}')
+    with pytest.raises(ValueError) as error:
+        fragment_from_text(text)
+    assert message in str(error.value)

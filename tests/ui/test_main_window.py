@@ -288,3 +288,27 @@ def test_typing_on_the_canvas_opens_quick_add(qtbot, window: MainWindow):
     assert added.type == "Dropout" and window.graph.predecessors(added.id) == [dense.id]
     point = QPoint(5, 5)
     QTest.mouseClick(window.view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point)
+
+
+def test_a_block_from_the_palette_is_inserted_after_the_selection(qtbot, window: MainWindow):
+    pool = window.graph.find("pool")
+    window.scene.select_nodes([pool.id])
+    before = len(window.graph)
+    window.palette.block_requested.emit("residual-block")
+    assert len(window.graph) > before
+    assert window.graph.groups and window.graph.groups[0].name.startswith("residual-block")
+    window.actions_by_name["undo"].trigger()
+    assert len(window.graph) == before and not window.graph.groups
+
+
+def test_a_group_saved_to_the_library_comes_back_in_the_palette(qtbot, window: MainWindow):
+    from app.core.blocks import BlockLibrary
+    from app.core.edits import GroupNodes
+
+    ids = [window.graph.find(name).id for name in ("conv_2", "flatten")]
+    window.document.push(GroupNodes("features", ids))
+    settle(qtbot, window)
+    window._store_block(lambda: window.view.block_from_group(window.graph.groups[0].id, "my-features"))
+    assert BlockLibrary().load("my-features")["name"] == "my-features"
+    assert window.palette.item_for("my-features", kind="block") is not None
+    assert window.block_definition("my-features")["graph"]["nodes"]

@@ -2,13 +2,18 @@
 
 ``GraphScene`` mirrors a ``Graph`` through its events and turns gestures into
 edits; ``GraphView`` is the widget around it (zoom, pan, keys, drops,
-quick-add, clipboard).
+quick-add, clipboard, blocks). Groups are drawn as framed blocks or, when
+collapsed, as one ``BlockNodeItem``.
 """
 
 from __future__ import annotations
 
+from app.ui.canvas.blocks import BlockNodeItem, GroupFrameItem
 from app.ui.canvas.quick_add import QuickAddPopup, layer_fits
 from app.ui.canvas.scene import GraphScene
-from app.ui.canvas.view import GraphView
+from app.ui.canvas.view import GraphView, hand_over_clipboard
 
-__all__ = ["GraphScene", "GraphView", "QuickAddPopup", "layer_fits"]
+__all__ = [
+    "BlockNodeItem", "GraphScene", "GraphView", "GroupFrameItem", "QuickAddPopup", "hand_over_clipboard",
+    "layer_fits",
+]

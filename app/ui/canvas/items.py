@@ -6,6 +6,9 @@ its spec or the check result changes, so painting does no text layout. A
 node moved on screen (a drag, or the graph's ``node_moved``) re-routes only
 the wires of its own edges (``app.ui.canvas.wires``).
 
+A node may show a small preview thumbnail under its texts (``set_preview``,
+fed by ``GraphScene.set_previews``); the node grows to hold it.
+
 Item positions are node centres: ``node.position`` is where the middle of
 the node sits on the canvas, so nodes of different heights line up in a row
 and wires between them run straight.
@@ -20,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFont, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QBrush, QFont, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from app.core.catalog import LayerSpec
@@ -48,6 +51,7 @@ from app.ui.canvas.look import (
 )
 
 if TYPE_CHECKING:
+    from app.ui.canvas.blocks import GroupFrameItem
     from app.ui.canvas.wires import EdgeItem
 
 _POSITION_CHANGE = QGraphicsItem.GraphicsItemChange.ItemPositionChange
@@ -62,6 +66,9 @@ class _Line:
     baseline: float
     secondary: bool
 
+
+PREVIEW_MAX_WIDTH, PREVIEW_MAX_HEIGHT = 120, 64  # a preview thumbnail fits in this box
+PREVIEW_GAP = 6.0  # between the texts and the thumbnail
 
 _GENERIC_PORT = re.compile(r"^(input|inputs|x)([ _]\d+)?$")
 PORT_LABEL_GAP = 8.0  # between the port names column and the texts
@@ -90,6 +97,11 @@ class PortItem(QGraphicsItem):
     def node_id(self) -> str:
         """The id of the node this port belongs to."""
         return self.node_item.node_id
+
+    @property
+    def endpoint(self) -> tuple[str, int]:
+        """The graph's ``(node id, port)`` this port stands for (an inner node's port on a block)."""
+        return self.node_item.port_endpoint(self.index, self.is_output)
 
     def boundingRect(self) -> QRectF:
         """The area that reacts to the mouse (larger than the circle)."""
@@ -147,6 +159,10 @@ class NodeItem(QGraphicsItem):
         self._spec_doc = ""
         self._problem_tip = ""
         self.snap_to: float | None = None  # grid step while the user drags, else None
+        self.frame: GroupFrameItem | None = None  # the frame of the expanded group this node is in
+        self._preview_source: QImage | None = None
+        self._preview: QImage | None = None  # the thumbnail as drawn (scaled once)
+        self._preview_top = 0.0
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -180,6 +196,29 @@ class NodeItem(QGraphicsItem):
             self._severity, self._problem_tip = severity, tip
             self._update_tooltip()
             self.update()
+
+    def set_preview(self, image: QImage | None) -> None:
+        """Show ``image`` as a small thumbnail under the texts (None removes it); free when unchanged."""
+        if image is self._preview_source:
+            return
+        self._preview_source = image
+        if image is None or image.isNull():
+            self._preview = None
+        else:
+            self._preview = image.scaled(
+                PREVIEW_MAX_WIDTH, PREVIEW_MAX_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                Qt.TransformationMode.SmoothTransformation,
+            )
+        self._relayout()
+
+    @property
+    def preview(self) -> QImage | None:
+        """The thumbnail as drawn (scaled), or None."""
+        return self._preview
+
+    def port_endpoint(self, index: int, is_output: bool) -> tuple[str, int]:
+        """The graph's ``(node id, port)`` behind port ``index``: this node's own port."""
+        return self.node_id, index
 
     @property
     def severity(self) -> str | None:
@@ -241,11 +280,14 @@ class NodeItem(QGraphicsItem):
         self._text_left = PADDING + label_width + PORT_LABEL_GAP
         width = min(MAX_WIDTH, max(MIN_WIDTH, math.ceil(widest + self._text_left + PADDING + 2)))
         text_height = sum(metrics.height() for _, _, metrics, _ in rows) + LINE_GAP * (len(rows) - 1)
-        ports_height = PORT_PITCH * (len(self.inputs) + 1)
-        height = math.ceil(max(text_height + STRIP + 2 * PADDING, ports_height))
+        preview_height = self._preview.height() + PREVIEW_GAP if self._preview is not None else 0.0
+        if self._preview is not None:
+            width = max(width, math.ceil(self._preview.width() + 2 * PADDING))
+        ports_height = PORT_PITCH * (max(len(self.inputs), len(self.outputs)) + 1)
+        height = math.ceil(max(text_height + preview_height + STRIP + 2 * PADDING, ports_height))
         self.prepareGeometryChange()
         self.width, self.height = float(width), float(height)
-        top = -height / 2 + STRIP + (height - STRIP - text_height) / 2
+        top = -height / 2 + STRIP + (height - STRIP - text_height - preview_height) / 2
         lines: list[_Line] = []
         room = width - self._text_left - PADDING
         for (text, font, metrics, secondary), text_width in zip(rows, widths):
@@ -254,8 +296,11 @@ class NodeItem(QGraphicsItem):
             lines.append(_Line(shown, font, top + metrics.ascent(), secondary))
             top += metrics.height() + LINE_GAP
         self._lines = lines
+        self._preview_top = top - LINE_GAP + PREVIEW_GAP
         self._place_ports()
         self.update()
+        if self.frame is not None:
+            self.frame.update_geometry()
 
     def _place_ports(self) -> None:
         count = len(self.inputs)
@@ -309,6 +354,8 @@ class NodeItem(QGraphicsItem):
         elif change == _POSITION_CHANGED:
             for edge in self.edges:
                 edge.update_path()
+            if self.frame is not None:
+                self.frame.update_geometry()
         elif change == _SELECTED_CHANGED:
             self.setZValue(NODE_Z + (0.5 if value else 0.0))
         return value
@@ -357,6 +404,14 @@ class NodeItem(QGraphicsItem):
             middle = self.fonts.small_metrics.ascent() / 2 - 1
             for port, label in zip(self.inputs, self._port_labels):
                 painter.drawText(QPointF(body.left() + PADDING, port.pos().y() + middle), label)
+        if self._preview is not None:
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            target = QRectF(-self._preview.width() / 2, self._preview_top,
+                            self._preview.width(), self._preview.height())
+            painter.drawImage(target, self._preview)
+            painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(target)
 
 
     def _paint_overview(self, painter: QPainter, palette: QPalette, body: QRectF) -> None:

@@ -8,6 +8,12 @@ gesture (connecting ports, dropping a wire, finishing a drag) becomes an
 
 During a drag only the items move; the graph hears of it once, at mouse
 release, as one ``Compound`` of ``Move`` edits.
+
+Groups (blocks) are drawn by ``app.ui.canvas.blocks``: a frame around an
+expanded group, one block node for a collapsed one. Wires crossing a
+collapsed group's border are rerouted to the block's ports; wires inside it
+are hidden. A group is redrawn whenever an event touches it (its
+``group_changed``, an edge or move of a member), and only then.
 """
 
 from __future__ import annotations
@@ -16,14 +22,16 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from PySide6.QtCore import QEvent, QPointF, Qt, Signal
-from PySide6.QtGui import QPalette, QTransform
-from PySide6.QtWidgets import QGraphicsScene, QGraphicsSceneMouseEvent
+from PySide6.QtGui import QImage, QPalette, QTransform
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSceneMouseEvent
 
+from app.core.blocks import block_boundary
 from app.core.catalog import Catalog, LayerSpec
-from app.core.edits import Compound, Connect, Disconnect, Edit, Move
-from app.core.graph import Edge, Graph, GraphError, Node
-from app.core.shapes import Shape, format_shape
+from app.core.edits import Compound, Connect, Disconnect, Edit, Move, SetGroupCollapsed
+from app.core.graph import Edge, Graph, GraphError, Group, Node
+from app.core.shapes import NodeShape, Shape, format_shape
 from app.core.validation import CheckResult, Problem
+from app.ui.canvas.blocks import BlockNodeItem, GroupFrameItem
 from app.ui.canvas.items import NodeItem, PortItem
 from app.ui.canvas.look import CanvasFonts
 from app.ui.canvas.wires import DragWireItem, EdgeItem
@@ -68,6 +76,11 @@ class GraphScene(QGraphicsScene):
         self._hot_port: PortItem | None = None
         self._dragging_nodes = False
         self._grabbed: NodeItem | None = None
+        self._wire_from: NodeItem | None = None  # the item the loose wire starts at
+        self._frames: dict[str, GroupFrameItem] = {}  # expanded groups
+        self._blocks: dict[str, BlockNodeItem] = {}  # collapsed groups
+        self._members: dict[str, tuple[str, ...]] = {}  # each group's members as last drawn
+        self._frame_drag: tuple[QPointF, dict[NodeItem, QPointF]] | None = None
         self._handlers = {
             graph.node_added: self._on_node_added,
             graph.node_removed: self._on_node_removed,
@@ -76,6 +89,7 @@ class GraphScene(QGraphicsScene):
             graph.param_changed: self._on_node_changed,
             graph.node_renamed: self._on_node_changed,
             graph.node_moved: self._on_node_moved,
+            graph.group_changed: self._on_group_changed,
         }
         for event, handler in self._handlers.items():
             event.connect(handler)
@@ -106,6 +120,17 @@ class GraphScene(QGraphicsScene):
             self._check_node(node_id, item)
         for edge, item in self._edges.items():
             self._check_edge(edge, item)
+        for group_id, block in self._blocks.items():
+            self._check_block(group_id, block)
+
+    def set_previews(self, previews: dict[str, QImage]) -> None:
+        """Show each node's preview thumbnail (nodes left out of ``previews`` show none)."""
+        for node_id, item in self._nodes.items():
+            item.set_preview(previews.get(node_id))
+
+    def result(self) -> CheckResult | None:
+        """The check result shown, or None before the first."""
+        return self._result
 
     def spec(self, layer_type: str) -> LayerSpec | None:
         """The catalog's spec of ``layer_type``, or None (no catalog yet, or an unknown type)."""
@@ -136,9 +161,37 @@ class GraphScene(QGraphicsScene):
         """Every wire item."""
         return list(self._edges.values())
 
+    def block_item(self, group_id: str) -> BlockNodeItem | None:
+        """The block node drawing collapsed group ``group_id``."""
+        return self._blocks.get(group_id)
+
+    def frame_item(self, group_id: str) -> GroupFrameItem | None:
+        """The frame drawn around expanded group ``group_id``."""
+        return self._frames.get(group_id)
+
+    def block_items(self) -> list[BlockNodeItem]:
+        """Every block node (one per collapsed group)."""
+        return list(self._blocks.values())
+
+    def frame_items(self) -> list[GroupFrameItem]:
+        """Every group frame (one per expanded group)."""
+        return list(self._frames.values())
+
     def selected_node_ids(self) -> list[str]:
-        """Ids of the selected nodes, in graph order."""
-        return [node_id for node_id, item in self._nodes.items() if item.isSelected()]
+        """Ids of the selected nodes, in graph order; a selected block counts as all its members."""
+        blocks = {group_id for group_id, block in self._blocks.items() if block.isSelected()}
+        if not blocks:
+            return [node_id for node_id, item in self._nodes.items() if item.isSelected()]
+        group_of = self.graph.group_of
+        return [
+            node_id for node_id, item in self._nodes.items()
+            if item.isSelected() or getattr(group_of(node_id), "id", None) in blocks
+        ]
+
+    def selected_groups(self) -> list[str]:
+        """Ids of the groups that hold a selected node (or are a selected block), in group order."""
+        chosen = {getattr(self.graph.group_of(node_id), "id", None) for node_id in self.selected_node_ids()}
+        return [group.id for group in self.graph.groups if group.id in chosen]
 
     def selected_edges(self) -> list[Edge]:
         """The selected wires' edges."""
@@ -148,7 +201,7 @@ class GraphScene(QGraphicsScene):
         """Select exactly these nodes."""
         self.clearSelection()
         for node_id in node_ids:
-            item = self._nodes.get(node_id)
+            item = self.drawn_item(node_id)
             if item is not None:
                 item.setSelected(True)
 
@@ -173,6 +226,8 @@ class GraphScene(QGraphicsScene):
             self._add_node_item(node)
         for edge in self.graph.edges:
             self._add_edge_item(edge)
+        for group in self.graph.groups:
+            self._sync_group(group.id)
 
     def _add_node_item(self, node: Node) -> NodeItem:
         item = NodeItem(node, self.fonts)
@@ -211,6 +266,8 @@ class GraphScene(QGraphicsScene):
         target.edges.append(item)
         self.addItem(item)
         self._check_edge(edge, item)
+        if self._blocks:
+            self._route_edge(edge)
 
     def _on_node_added(self, node: Node) -> None:
         self._add_node_item(node)
@@ -226,6 +283,7 @@ class GraphScene(QGraphicsScene):
         self._add_edge_item(edge)
         self._refresh(self.graph.node(edge.source))
         self._refresh(self.graph.node(edge.target))
+        self._sync_collapsed_groups_of(edge)
 
     def _on_edge_removed(self, edge: Edge) -> None:
         item = self._edges.pop(edge, None)
@@ -238,6 +296,7 @@ class GraphScene(QGraphicsScene):
         for node_id in (edge.source, edge.target):
             if node_id in self.graph:
                 self._refresh(self.graph.node(node_id))
+        self._sync_collapsed_groups_of(edge)
 
     def _on_node_changed(self, node: Node, *_: Any) -> None:
         self._refresh(node)
@@ -247,6 +306,171 @@ class GraphScene(QGraphicsScene):
         target = QPointF(*node.position)
         if item.pos() != target:
             item.setPos(target)
+        group = self.graph.group_of(node.id)
+        if group is not None and group.id in self._blocks:
+            self._blocks[group.id].place(self._centroid(group))
+
+    def _on_group_changed(self, group: Group) -> None:
+        self._sync_group(group.id)
+
+    # ------------------------------------------------------------ groups
+    def drawn_item(self, node_id: str) -> NodeItem | None:
+        """The item node ``node_id`` is seen as: its own, or its collapsed group's block node."""
+        group = self.graph.group_of(node_id)
+        if group is not None and group.id in self._blocks:
+            return self._blocks[group.id]
+        return self._nodes.get(node_id)
+
+    def _drawn_end(self, node_id: str, port: int, is_output: bool) -> tuple[NodeItem, int]:
+        """The item and port index where a wire to ``(node_id, port)`` is drawn."""
+        group = self.graph.group_of(node_id) if self._blocks else None
+        block = self._blocks.get(group.id) if group is not None else None
+        if block is None:
+            return self._nodes[node_id], port
+        ends = block.output_ends if is_output else block.input_ends
+        return block, ends.index((node_id, port)) if (node_id, port) in ends else 0
+
+    def _route_edge(self, edge: Edge) -> None:
+        """Draw ``edge`` between the items its ends are seen as; hide it inside a collapsed block."""
+        item = self._edges.get(edge)
+        if item is None:
+            return
+        source, source_index = self._drawn_end(edge.source, edge.source_port, True)
+        target, target_index = self._drawn_end(edge.target, edge.target_port, False)
+        for old, new in ((item.source, source), (item.target, target)):
+            if old is not new:
+                if item in old.edges:
+                    old.edges.remove(item)
+                new.edges.append(item)
+        item.source, item.target = source, target
+        item.source_index, item.target_index = source_index, target_index
+        item.twin = False
+        item.setVisible(source is not target)
+        item.update_path()
+
+    def _sync_collapsed_groups_of(self, edge: Edge) -> None:
+        """An edge at a collapsed group's member changes the block's ports: redraw the block."""
+        if not self._blocks:
+            return
+        for node_id in (edge.source, edge.target):
+            group = self.graph.group_of(node_id)
+            if group is not None and group.collapsed:
+                self._sync_group(group.id)
+
+    def _sync_group(self, group_id: str) -> None:
+        """Redraw group ``group_id`` as the graph has it now: a frame, a block, or (gone) nothing."""
+        old = self._members.pop(group_id, ())
+        group = self.graph.group(group_id) if self.graph.has_group(group_id) else None
+        members = group.node_ids if group is not None else ()
+        for node_id in old:
+            item = self._nodes.get(node_id)
+            if item is not None and node_id not in members:
+                item.frame = None
+                item.show()
+        frame = self._frames.pop(group_id, None)
+        if frame is not None and (group is None or group.collapsed):
+            for item in frame.members:
+                if item.frame is frame:
+                    item.frame = None
+            self.removeItem(frame)
+            frame = None
+        block = self._blocks.pop(group_id, None)
+        if block is not None and (group is None or not group.collapsed):
+            if self._grabbed is block:
+                self._grabbed = None
+            self.removeItem(block)
+            block = None
+        if group is not None:
+            self._members[group_id] = members
+            items = [self._nodes[node_id] for node_id in members if node_id in self._nodes]
+            if group.collapsed:
+                self._blocks[group_id] = self._draw_block(group, items, block)
+            else:
+                self._frames[group_id] = self._draw_frame(group, items, frame)
+        for node_id in dict.fromkeys((*old, *members)):
+            if node_id in self.graph:
+                for edge in self.graph.incoming(node_id) + self.graph.outgoing(node_id):
+                    self._route_edge(edge)
+        if group_id in self._blocks:
+            self._mark_twins(self._blocks[group_id])
+
+    def _mark_twins(self, block: BlockNodeItem) -> None:
+        """Wires bringing the same tensor into a block show its shape once."""
+        seen: set[tuple[int, int]] = set()
+        for wire in block.edges:
+            if wire.target is block:
+                key = (id(wire.source), wire.source_index)
+                if key in seen:
+                    wire.twin = True
+                    wire.update_path()
+                seen.add(key)
+
+    def _draw_frame(
+        self, group: Group, items: list[NodeItem], frame: GroupFrameItem | None
+    ) -> GroupFrameItem:
+        if frame is None:
+            frame = GroupFrameItem(group.id, self.fonts)
+            self.addItem(frame)
+        for item in frame.members:
+            if item.frame is frame and item not in items:
+                item.frame = None
+        for item in items:
+            item.frame = frame
+            item.show()
+        frame.set_group(group.name, items)
+        return frame
+
+    def _draw_block(self, group: Group, items: list[NodeItem], block: BlockNodeItem | None) -> BlockNodeItem:
+        if block is None:
+            block = BlockNodeItem(group, self.fonts)
+            self.addItem(block)
+        for item in items:
+            item.frame = None
+            item.setSelected(False)
+            item.hide()
+        graph = self.graph
+        entering, leaving = block_boundary(graph, group.id)
+        input_ends = [(e.target, e.target_port) for e in entering]
+        output_ends = list(dict.fromkeys((e.source, e.source_port) for e in leaving))
+        if not output_ends:  # the model's last layers: offer the block's sink to wire on from
+            sinks = [node_id for node_id in group.node_ids if not graph.outgoing(node_id)]
+            output_ends = [((sinks or list(group.node_ids))[-1], 0)]
+        name = graph.node
+        input_tips = [f"input {i}: into {name(n).name} (port {p})" for i, (n, p) in enumerate(input_ends)]
+        output_tips = [f"output {i}: from {name(n).name}" for i, (n, p) in enumerate(output_ends)]
+        members = [name(node_id).name for node_id in group.node_ids]
+        block.set_block(group.name, members, input_ends, output_ends, (input_tips, output_tips))
+        for port in block.inputs:
+            port.connected = True
+        for port, (node_id, index) in zip(block.outputs, output_ends):
+            port.connected = any(e.source_port == index for e in graph.outgoing(node_id))
+        block.place(self._centroid(group))
+        self._check_block(group.id, block)
+        return block
+
+    def _centroid(self, group: Group) -> QPointF:
+        positions = [self.graph.node(node_id).position for node_id in group.node_ids]
+        count = max(1, len(positions))
+        return QPointF(sum(p[0] for p in positions) / count, sum(p[1] for p in positions) / count)
+
+    def _check_block(self, group_id: str, block: BlockNodeItem) -> None:
+        """The block's output shapes and its members' params and problems, from the last check."""
+        if self._result is None:
+            block.set_block_check(None, ())
+            return
+        group = self.graph.group(group_id)
+        shapes = [self._result.shapes.get(node_id) for node_id in group.node_ids]
+        outputs = [self.output_shape(node_id, port) for node_id, port in block.output_ends]
+        problems = [p for node_id in group.node_ids for p in self._node_problems.get(node_id, ())]
+        if any(shape is None for shape in outputs) or any(s is None or s.error for s in shapes):
+            summary = NodeShape(error="unknown")
+        else:
+            summary = NodeShape(
+                outputs=tuple(outputs),  # type: ignore[arg-type]
+                trainable_params=sum(s.trainable_params for s in shapes),  # type: ignore[union-attr]
+                non_trainable_params=sum(s.non_trainable_params for s in shapes),  # type: ignore[union-attr]
+            )
+        block.set_block_check(summary, problems)
 
     # ---------------------------------------------------------- gestures
     def port_at(self, scene_pos: QPointF, want_output: bool | None = None) -> PortItem | None:
@@ -267,10 +491,15 @@ class GraphScene(QGraphicsScene):
         return best
 
     def mousePressEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        """Start a wire from a port, or let Qt select and start moving nodes."""
+        """Start a wire from a port, grab a block's frame, or let Qt select and start moving nodes."""
         if event.button() == Qt.MouseButton.LeftButton:
             port = self.port_at(event.scenePos())
             if port is not None and self._start_wire(port):
+                event.accept()
+                return
+            frame = self.frame_at(event.scenePos())
+            if frame is not None:
+                self._press_frame(frame, event)
                 event.accept()
                 return
         super().mousePressEvent(event)
@@ -282,13 +511,17 @@ class GraphScene(QGraphicsScene):
                 item.snap_to = GRID if self.snap else None
 
     def mouseMoveEvent(self, event: QGraphicsSceneMouseEvent) -> None:
-        """Drag the loose wire, lighting up the port it would land on."""
+        """Drag the loose wire, lighting up the port it would land on, or a block by its frame."""
+        if self._frame_drag is not None:
+            self._drag_frame(event.scenePos())
+            event.accept()
+            return
         if self._wire is None:
             super().mouseMoveEvent(event)
             return
         self._wire.set_end(event.scenePos())
         port = self.port_at(event.scenePos(), want_output=False)
-        if port is not None and port.node_id == self._wire_source[0]:  # type: ignore[index]
+        if port is not None and port.node_item is self._wire_from:
             port = None
         if port is not self._hot_port:
             if self._hot_port is not None:
@@ -304,6 +537,12 @@ class GraphScene(QGraphicsScene):
             self._finish_wire(event.scenePos())
             event.accept()
             return
+        if self._frame_drag is not None and event.button() == Qt.MouseButton.LeftButton:
+            items = list(self._frame_drag[1])
+            self._frame_drag = None
+            self._commit_item_moves(items)
+            event.accept()
+            return
         super().mouseReleaseEvent(event)
         if self._dragging_nodes and event.button() == Qt.MouseButton.LeftButton:
             self._dragging_nodes = False
@@ -317,10 +556,19 @@ class GraphScene(QGraphicsScene):
         return items
 
     def _commit_moves(self) -> None:
-        moves: list[Edit] = []
         items, self._grabbed = self._moving_items(), None
+        self._commit_item_moves(items)
+
+    def _commit_item_moves(self, items: list[NodeItem]) -> None:
+        """Tell the graph where dragged items went, as one step (a block moves all its members)."""
+        moves: list[Edit] = []
+        blocks: list[BlockNodeItem] = []
         for item in items:
             item.snap_to = None
+            if isinstance(item, BlockNodeItem):
+                blocks.append(item)
+                moves += self._block_moves(item)
+                continue
             if item.node_id not in self.graph:
                 continue
             node = self.graph.node(item.node_id)
@@ -332,19 +580,74 @@ class GraphScene(QGraphicsScene):
             if not self.try_push(Compound(moves, f"Move {count} node{'s' if count > 1 else ''}")):
                 for move in moves:  # put the items back where the graph says they are
                     self._on_node_moved(self.graph.node(move.node_id), None)  # type: ignore[attr-defined]
+        for block in blocks:
+            if block.scene() is self:
+                block.place(block.home)
+
+    def _block_moves(self, block: BlockNodeItem) -> list[Edit]:
+        delta = block.pos() - block.home
+        if delta.isNull() or not self.graph.has_group(block.group_id):
+            return []
+        moves: list[Edit] = []
+        for node_id in self.graph.group(block.group_id).node_ids:
+            x, y = self.graph.node(node_id).position
+            moves.append(Move(node_id, (x + delta.x(), y + delta.y()), old=(x, y)))
+        return moves
+
+    def frame_at(self, scene_pos: QPointF) -> GroupFrameItem | None:
+        """The group frame whose header is the top item at ``scene_pos``."""
+        top = next((item for item in self.items(scene_pos) if item.isVisible()), None)
+        return top if isinstance(top, GroupFrameItem) else None
+
+    def _press_frame(self, frame: GroupFrameItem, event: QGraphicsSceneMouseEvent) -> None:
+        """The collapse button collapses; elsewhere the header selects the members and drags them."""
+        if frame.button_rect().contains(event.scenePos()):
+            self.try_push(SetGroupCollapsed(frame.group_id, True))
+            return
+        if not event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.clearSelection()
+        for item in frame.members:
+            item.setSelected(True)
+        self._frame_drag = (event.scenePos(), {item: item.pos() for item in frame.members})
+
+    def _drag_frame(self, scene_pos: QPointF) -> None:
+        start, items = self._frame_drag  # type: ignore[misc]
+        delta = scene_pos - start
+        if self.snap:
+            delta = QPointF(round(delta.x() / GRID) * GRID, round(delta.y() / GRID) * GRID)
+        for item, origin in items.items():
+            item.setPos(origin + delta)
+
+    def mouseDoubleClickEvent(self, event: QGraphicsSceneMouseEvent) -> None:
+        """Double-click a block to expand it, or a block's frame header to collapse it."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            top = next((item for item in self.items(event.scenePos()) if item.isVisible()), None)
+            while isinstance(top, QGraphicsItem) and top.parentItem() is not None:
+                top = top.parentItem()
+            if isinstance(top, BlockNodeItem):
+                self.try_push(SetGroupCollapsed(top.group_id, False))
+                event.accept()
+                return
+            if isinstance(top, GroupFrameItem):
+                self.try_push(SetGroupCollapsed(top.group_id, True))
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
 
     def _start_wire(self, port: PortItem) -> bool:
+        node_id, index = port.endpoint
         if port.is_output:
-            self._wire_source = (port.node_id, port.index)
+            self._wire_source = (node_id, index)
         else:
-            edge = next((e for e in self.graph.incoming(port.node_id) if e.target_port == port.index), None)
+            edge = next((e for e in self.graph.incoming(node_id) if e.target_port == index), None)
             if edge is None:
                 return False
             self._detached = edge
             self._wire_source = (edge.source, edge.source_port)
             self._edges[edge].hide()
-        source = self._nodes[self._wire_source[0]]
-        start = source.output_pos(self._wire_source[1])
+        source, source_index = self._drawn_end(*self._wire_source, True)
+        self._wire_from = source
+        start = source.output_pos(source_index)
         self._wire = DragWireItem(start, self.palette().color(QPalette.ColorRole.Highlight))
         self.addItem(self._wire)
         return True
@@ -355,6 +658,7 @@ class GraphScene(QGraphicsScene):
         detached = self._detached
         self.removeItem(self._wire)
         self._wire, self._wire_source, self._detached = None, None, None
+        source_item, self._wire_from = self._wire_from, None
         if self._hot_port is not None:
             self._hot_port.set_hot(False)
             self._hot_port = None
@@ -362,8 +666,9 @@ class GraphScene(QGraphicsScene):
             self._edges[detached].show()
         target = self.port_at(scene_pos, want_output=False) or self._free_input_at(scene_pos)
         if target is not None:
-            if target.node_id != source_id:  # let go on its own node: nothing to do
-                self.connect_ports(source_id, source_port, target.node_id, target.index, detached)
+            if target.node_item is not source_item:  # let go on its own node (or block): nothing to do
+                target_id, target_port = target.endpoint
+                self.connect_ports(source_id, source_port, target_id, target_port, detached)
         elif detached is not None:
             self.try_push(Disconnect(detached))
         else:
@@ -372,7 +677,7 @@ class GraphScene(QGraphicsScene):
     def _free_input_at(self, scene_pos: QPointF) -> PortItem | None:
         """A wire let go over a node's body goes to its first free input (else its first input)."""
         node = next((i for i in self.items(scene_pos) if isinstance(i, NodeItem)), None)
-        if node is None or not node.inputs:
+        if node is None or not node.inputs or isinstance(node, BlockNodeItem):
             return None
         taken = {e.target_port for e in self.graph.incoming(node.node_id)}
         return next((port for port in node.inputs if port.index not in taken), node.inputs[0])
@@ -402,6 +707,6 @@ class GraphScene(QGraphicsScene):
     def event(self, event: QEvent) -> bool:
         """Redraw every node when the palette changes (light and dark themes)."""
         if event.type() == QEvent.Type.PaletteChange:
-            for item in self._nodes.values():
+            for item in [*self._nodes.values(), *self._blocks.values(), *self._frames.values()]:
                 item.update()
         return super().event(event)

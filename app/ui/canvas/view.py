@@ -53,6 +53,19 @@ LOADING_HINT = "Loading layers…"
 SCENE_MARGIN = 2000.0  # room to pan beyond the nodes
 
 
+def hand_over_clipboard() -> None:
+    """Before the application ends, leave only plain text of ours on the clipboard.
+
+    PySide (6.11) frees a ``QMimeData`` set from Python a second time when the
+    application is destroyed, which crashes the process at exit; the text of a
+    copied fragment stays pasteable.
+    """
+    clipboard = QGuiApplication.clipboard()
+    mime = clipboard.mimeData()
+    if mime is not None and mime.hasFormat(FRAGMENT_MIME):
+        clipboard.setText(clipboard.text())
+
+
 class GraphView(QGraphicsView, BlockCommands):
     """The node canvas: shows a ``GraphScene`` and turns keys and drops into edits.
 

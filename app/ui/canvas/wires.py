@@ -30,6 +30,7 @@ from app.ui.canvas.look import (
 if TYPE_CHECKING:
     from app.ui.canvas.items import NodeItem
 
+
 class EdgeItem(QGraphicsItem):
     """The wire of one edge: a curve from an output port to an input port, with a shape label."""
 
@@ -38,6 +39,10 @@ class EdgeItem(QGraphicsItem):
         self.edge = edge
         self.source = source
         self.target = target
+        # The ports drawn: the edge's own, or a collapsed block's port that stands for them.
+        self.source_index = edge.source_port
+        self.target_index = edge.target_port
+        self.twin = False  # another wire draws the same tensor into the same block: one label is enough
         self.fonts = fonts
         self.label = ""
         self.severity: str | None = None
@@ -52,8 +57,8 @@ class EdgeItem(QGraphicsItem):
 
     def update_path(self) -> None:
         """Re-route the wire between the current port positions (cheap: one curve)."""
-        start = self.source.output_pos(self.edge.source_port)
-        end = self.target.input_pos(self.edge.target_port)
+        start = self.source.output_pos(self.source_index)
+        end = self.target.input_pos(self.target_index)
         self.prepareGeometryChange()
         self._path = wire_path(start, end)
         self._hit = None
@@ -74,7 +79,7 @@ class EdgeItem(QGraphicsItem):
 
     def _measure_label(self, start: QPointF, end: QPointF) -> QRectF:
         middle = (start + end) / 2
-        if not self.label:
+        if not self.label or self.twin:
             return QRectF(middle, middle)
         metrics = self.fonts.small_metrics
         width = self.fonts.width(metrics, self.label) + 8
