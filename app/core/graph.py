@@ -323,23 +323,11 @@ class Graph:
 
     def unique_group_name(self, stem: str) -> str:
         """``stem`` if no group has it, else ``stem_2``, ``stem_3``, ..."""
-        taken = {g.name for g in self._groups.values()}
-        if stem not in taken:
-            return stem
-        index = 2
-        while f"{stem}_{index}" in taken:
-            index += 1
-        return f"{stem}_{index}"
+        return unique_stem(stem, {g.name for g in self._groups.values()})
 
     def unique_name(self, stem: str) -> str:
         """``stem`` if free, else ``stem_2``, ``stem_3``, ..."""
-        taken = {n.name for n in self._nodes.values()}
-        if stem not in taken:
-            return stem
-        index = 2
-        while f"{stem}_{index}" in taken:
-            index += 1
-        return f"{stem}_{index}"
+        return unique_stem(stem, {n.name for n in self._nodes.values()})
 
     def add_node(
         self,
@@ -632,6 +620,16 @@ class Graph:
             )
         if self.find(name) is not None:
             raise GraphError(f"The name {name!r} is already used by another node.")
+
+
+def unique_stem(stem: str, taken: set[str]) -> str:
+    """``stem`` if it is not in ``taken``, else the first free ``stem_2``, ``stem_3``, ..."""
+    if stem not in taken:
+        return stem
+    index = 2
+    while f"{stem}_{index}" in taken:
+        index += 1
+    return f"{stem}_{index}"
 
 
 def _point(position: Iterable[float]) -> tuple[float, float]:

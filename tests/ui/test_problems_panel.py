@@ -16,7 +16,6 @@ from app.core.graph import Edge, Graph
 from app.core.project import load_project
 from app.core.validation import ERROR, WARNING, CheckResult, Fix, Problem, validate
 from app.ui.problems_panel import ProblemsPanel
-from app.ui.theme import dark_palette, light_palette
 from app.ui.undo import GraphUndoStack
 
 pytestmark = pytest.mark.gui
@@ -156,16 +155,6 @@ def test_five_hundred_problems_fill_quickly_without_row_widgets(qtbot, panel: Pr
     assert panel.counts() == (250, 250)
     assert elapsed < 0.5, f"500 problems took {elapsed * 1000:.0f} ms"
     assert len(panel.findChildren(QPushButton)) == 0  # buttons only for a selected problem
-
-
-@pytest.fixture(params=["light", "dark"])
-def theme(request) -> str:
-    """Run the test under the light and the dark palette, then put the app's palette back."""
-    app = QApplication.instance()
-    original = app.palette()
-    app.setPalette(dark_palette() if request.param == "dark" else light_palette())
-    yield request.param
-    app.setPalette(original)
 
 
 def test_screenshot(qtbot, panel: ProblemsPanel, broken, theme: str, tmp_path: Path) -> None:

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QApplication
 
 from app.core.catalog import Catalog, LayerSpec
 from app.core.examples import example_path, list_examples
@@ -17,7 +16,7 @@ from app.core.graph import Graph
 from app.core.project import load_project
 from app.ui.recent import RecentFiles
 from app.ui.start_page import StartPage
-from app.ui.theme import category_color, dark_palette, light_palette
+from app.ui.theme import category_color, light_palette
 from app.ui.thumbnails import graph_thumbnail
 
 pytestmark = pytest.mark.gui
@@ -156,16 +155,6 @@ def test_fits_without_clipping_sideways(qtbot, page: StartPage, size: tuple[int,
     for widget in (*page.cards, *page.action_tiles):
         right = widget.mapTo(page, QPoint(widget.width(), 0)).x()
         assert right <= page.recent_list.parentWidget().x(), widget.accessibleName()
-
-
-@pytest.fixture(params=["light", "dark"])
-def theme(request) -> str:
-    """Run the test under the light and the dark palette, then put the app's palette back."""
-    app = QApplication.instance()
-    original = app.palette()
-    app.setPalette(dark_palette() if request.param == "dark" else light_palette())
-    yield request.param
-    app.setPalette(original)
 
 
 def test_screenshot(qtbot, page: StartPage, theme: str, tmp_path: Path) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
 
 from app.core.examples import example_path
 from app.core.graph import Graph
@@ -15,7 +14,6 @@ from app.core.project import load_project
 from app.core.summary import Summary, SummaryRow, summarize
 from app.core.validation import validate
 from app.ui.summary_panel import SummaryPanel, summary_rows, summary_totals
-from app.ui.theme import dark_palette, light_palette
 
 pytestmark = pytest.mark.gui
 
@@ -111,16 +109,6 @@ def test_a_message_replaces_the_table(panel: SummaryPanel, digits) -> None:
     assert not panel.summary_shown
     assert panel.message == "No layers yet."
     assert panel.totals_text == ""
-
-
-@pytest.fixture(params=["light", "dark"])
-def theme(request) -> str:
-    """Run the test under the light and the dark palette, then put the app's palette back."""
-    app = QApplication.instance()
-    original = app.palette()
-    app.setPalette(dark_palette() if request.param == "dark" else light_palette())
-    yield request.param
-    app.setPalette(original)
 
 
 def test_screenshot(qtbot, panel: SummaryPanel, digits, theme: str, tmp_path: Path) -> None:
