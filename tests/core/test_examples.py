@@ -173,4 +173,7 @@ def test_transfer_example_keeps_weights_local() -> None:
     assert backbone.params["weights"] is None  # never "imagenet": that would download
     assert backbone.params["trainable"] is False
     assert "weights" in project.description
-    assert project.data == {"source": "image_folder", "path": None}
+    # No folder is bundled: the person picks one; the size and colours match the Input.
+    assert project.data == {
+        "source": "image_folder", "path": None, "image_size": [96, 96], "color_mode": "rgb"
+    }

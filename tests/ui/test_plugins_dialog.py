@@ -60,8 +60,8 @@ def test_help_plugins_opens_the_dialog_and_the_status_bar_counts_failures(
     assert "1 plugin failed: see Help > Plugins…" in window.keras_status
 
     menus = {a.text(): a.menu() for a in window.menuBar().actions()}
-    assert list(menus) == ["&File", "&Edit", "&Help"]
+    assert "&Help" in menus and window.actions_by_name["plugins"] in menus["&Help"].actions()
     shown: list[PluginsDialog] = []
     monkeypatch.setattr(PluginsDialog, "exec", lambda self: shown.append(self) or 0)
-    next(a for a in menus["&Help"].actions() if a.text() == "&Plugins…").trigger()
+    window.actions_by_name["plugins"].trigger()
     assert [r.name for r in shown[0].records() if not r.ok] == ["explodes"]
