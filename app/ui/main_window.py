@@ -777,6 +777,8 @@ class MainWindow(QMainWindow):
     def _on_selection_changed(self) -> None:
         ids = self.scene.selected_node_ids()
         self.properties.set_node(self.graph if len(ids) == 1 else None, ids[0] if len(ids) == 1 else None)
+        if self._checks.up_to_date:
+            self.properties.set_result(self._checks.result)
 
     def _select_node(self, node_id: str) -> None:
         if node_id in self.graph:

@@ -312,3 +312,10 @@ def test_a_group_saved_to_the_library_comes_back_in_the_palette(qtbot, window: M
     assert BlockLibrary().load("my-features")["name"] == "my-features"
     assert window.palette.item_for("my-features", kind="block") is not None
     assert window.block_definition("my-features")["graph"]["nodes"]
+
+
+def test_selecting_a_layer_shows_its_output_shape_in_the_properties(qtbot, window: MainWindow):
+    conv = window.graph.find("conv_2")
+    window.scene.select_nodes([])
+    window.scene.select_nodes([conv.id])
+    assert "(None, 4, 4, 32)" in window.properties.result_text
