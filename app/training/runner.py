@@ -24,6 +24,7 @@ from app.build.keras_builder import to_keras
 from app.core.catalog import Catalog
 from app.core.layer_factory import clean_keras_message
 from app.core.project import Project
+from app.data.augment import AugmentSettings, augmentation_layers, augmented_model
 from app.data.dataset import CLASSIFICATION, DataError, Dataset
 from app.data.sources import load_source
 from app.training import events as ev
@@ -81,6 +82,7 @@ class Runner:
         self.catalog = catalog
         self.folder: runs.RunFolder | None = None
         self.model: Any = None
+        self.fit_model: Any = None  # what ``fit`` trains: the model, or the model behind augmentation
         self.phase = "starting"
         self.notes: list[str] = []
         self.epoch = 0  # 0-based Keras index of the current epoch
@@ -173,9 +175,9 @@ class Runner:
                 break
             if stage == 2 and self.stage == 1:
                 self._start_second_stage(model, data)
-            model.fit(**self._fit_arguments(data), epochs=last, initial_epoch=first, verbose=0,
-                      callbacks=callbacks)
-            if model.stop_training and (self.nan_at or self.control.stop_requested.is_set()):
+            self.fit_model.fit(**self._fit_arguments(data), epochs=last, initial_epoch=first, verbose=0,
+                               callbacks=callbacks)
+            if self.fit_model.stop_training and (self.nan_at or self.control.stop_requested.is_set()):
                 break
             if self._early_stopping is not None and self._early_stopping.stopped_epoch > 0:
                 break
@@ -263,8 +265,34 @@ class Runner:
             metrics = {name: make_metrics(settings.metrics, self.loss, _num_classes(data))
                        for name in model.output_names}
         model.compile(optimizer=optimizer, loss=self.loss, metrics=metrics)
+        self.fit_model = self._with_augmentation(model, data)
         self.rate = float(settings.learning_rate if rate is None else rate)
         self.iterations = 0
+
+    def _with_augmentation(self, model: Any, data: Any) -> Any:
+        """The model ``fit`` trains: ``model`` behind the project's augmentation layers, when any are on.
+
+        The wrapper shares the model's layers and its optimizer, so training it
+        trains ``model``; the random layers act only in training, so
+        validation, the test set and the saved weights are those of ``model``.
+        """
+        raw = self.project.data.get("augmentation")
+        if not raw:
+            return model
+        augment = AugmentSettings.from_dict(raw)
+        if not augmentation_layers(augment):
+            return model
+        if len(model.inputs) != 1 or len(model.inputs[0].shape) != 4:
+            if "augmentation" not in " ".join(self.notes):
+                self.notes.append("Augmentation skipped: it applies to models with one image Input.")
+            return model
+        wrapper = augmented_model(model, augment, _value_range(data), seed=self.settings.seed)
+        metrics = make_metrics(self.settings.metrics, self.loss, _num_classes(data))
+        wrapper.compile(optimizer=model.optimizer, loss=self.loss, metrics=metrics)
+        if not any(note.startswith("Augmentation:") for note in self.notes):
+            names = ", ".join(type(layer).__name__ for layer in augmentation_layers(augment))
+            self.notes.append(f"Augmentation: {names}, in training only.")
+        return wrapper
 
     def _restore(self, model: Any, resume: dict[str, Any]) -> None:
 
@@ -353,13 +381,13 @@ class Runner:
         loss = logs.get("loss")
         if self.settings.stop_on_nan and loss is not None and not math.isfinite(loss):
             self.nan_at = (self.epoch + 1, batch + 1, loss)
-            self.model.stop_training = True
+            self.fit_model.stop_training = True
             return
         self._apply_requested_rate()
         if not self.control.running.is_set() and not self.control.stop_requested.is_set():
             self._pause(batch)
         if self.control.stop_requested.is_set():
-            self.model.stop_training = True
+            self.fit_model.stop_training = True
 
     def _pause(self, batch: int) -> None:
         self.publish(ev.PAUSED, epoch=self.epoch + 1, batch=batch + 1)
@@ -374,7 +402,7 @@ class Runner:
         rate = self.control.take_rate()
         if rate is None:
             return
-        sync = getattr(self.model, "jax_state_sync", None)
+        sync = getattr(self.fit_model, "jax_state_sync", None)
         if callable(sync):
             sync()  # on JAX the step state lives outside the variables until synced
         self.model.optimizer.learning_rate = rate
@@ -601,3 +629,10 @@ def _model_name(name: str) -> str:
 
 def _iso(stamp: float) -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(stamp))
+
+
+def _value_range(data: Any) -> tuple[float, float]:
+    """The range of the input values, which the augmentation layers need (image folders: 0-255)."""
+    if isinstance(data, Dataset):
+        return float(data.x_train.min()), float(data.x_train.max())
+    return 0.0, 255.0

@@ -15,8 +15,10 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
+    QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -26,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.data.augment import FACTORS, FLIPS, AugmentSettings
 from app.data.dataset import DataError
 from app.data.sources import source_descriptions
 from app.data.starter import data_settings_for
@@ -76,10 +79,12 @@ class DataDialog(QDialog):
         form.addRow("Target column", self.target)
         ok, cancel = QDialogButtonBox.StandardButton.Ok, QDialogButtonBox.StandardButton.Cancel
         buttons = QDialogButtonBox(ok | cancel)
+        augmentation = self._augmentation_box(AugmentSettings.from_dict(current.get("augmentation")))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(augmentation)
         layout.addWidget(self.error)
         layout.addWidget(buttons)
         self.resize(620, 0)
@@ -99,11 +104,46 @@ class DataDialog(QDialog):
     def settings(self) -> dict[str, Any]:
         """The ``data`` section for the choice made; ``DataError`` when the path or target is unusable."""
         if self.bundled_button.isChecked():
-            return {"source": self.bundled.currentData()}
-        path = self.path.text().strip()
-        if not path:
-            raise DataError("Choose a file or a folder, or a bundled dataset.")
-        return data_settings_for(path, self.target.text().strip() or None, self._project_dir)
+            settings: dict[str, Any] = {"source": self.bundled.currentData()}
+        else:
+            path = self.path.text().strip()
+            if not path:
+                raise DataError("Choose a file or a folder, or a bundled dataset.")
+            if not Path(path).expanduser().exists():
+                raise DataError(f"{path}: no such file or folder")
+            settings = data_settings_for(path, self.target.text().strip() or None, self._project_dir)
+        augment = self.augmentation()
+        if augment.active:
+            settings["augmentation"] = augment.to_dict()
+        return settings
+
+    def augmentation(self) -> AugmentSettings:
+        """The augmentation chosen (images only; it acts in training only)."""
+        values = {name: box.value() for name, box in self.factors.items()}
+        return AugmentSettings(flip=self.flip.currentText(), **values)
+
+    def _augmentation_box(self, current: AugmentSettings) -> QGroupBox:
+        box = QGroupBox("Augmentation (images; applied only while training)")
+        form = QFormLayout(box)
+        self.flip = QComboBox()
+        self.flip.addItems(list(FLIPS))
+        self.flip.setCurrentText(current.flip)
+        form.addRow("Flip", self.flip)
+        tips = {
+            "rotation": "Largest turn, as a fraction of a full turn",
+            "zoom": "Largest zoom in or out, as a fraction of the size",
+            "translation": "Largest shift, as a fraction of the size",
+            "contrast": "Largest contrast change, as a fraction",
+            "noise": "Standard deviation of the Gaussian noise added, in pixel units",
+        }
+        self.factors: dict[str, QDoubleSpinBox] = {}
+        for name in (*FACTORS, "noise"):
+            spin = QDoubleSpinBox(decimals=3, singleStep=0.05, maximum=1.0 if name in FACTORS else 1000.0)
+            spin.setValue(float(getattr(current, name)))
+            spin.setToolTip(tips[name])
+            form.addRow(name.capitalize(), spin)
+            self.factors[name] = spin
+        return box
 
     def accept(self) -> None:
         """Close only with usable settings; otherwise say what is wrong and stay open."""

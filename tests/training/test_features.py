@@ -142,3 +142,30 @@ def test_a_schedule_rate_cannot_be_set_by_hand(copy_example):
     with pytest.raises(ValueError, match=r"training\.epochs"):
         TrainingSession(project, epochs=-1)
     assert runs.list_runs(project.path) == []
+
+
+def test_augmentation_acts_in_training_only_and_trains_the_model_itself(copy_example):
+    project = copy_example("digits-cnn")
+    project.data["augmentation"] = {"flip": "horizontal", "noise": 0.05}
+    project.training.update(epochs=3, seed=3)
+    session = TrainingSession(project)
+    result = session.run()
+    assert result.kind == "finished", result.data["message"]
+    started = next(e for e in session.drain() if e.kind == "started")
+    assert any("RandomFlip" in note and "GaussianNoise" in note for note in started.data["notes"])
+    model = session.model
+    assert session._runner.fit_model is not model  # fit trained the wrapper in front of the model
+    assert all(layer.name != "augment_input" for layer in model.layers)  # the saved model stays plain
+    data = np.zeros((4, 8, 8, 1), dtype="float32")
+    np.testing.assert_allclose(session._runner.fit_model.predict(data, verbose=0),
+                               model.predict(data, verbose=0), atol=1e-6)  # no augmentation when predicting
+    assert result.data["final"]["val_accuracy"] > 0.3  # above chance (0.1): it learned through the wrapper
+
+
+def test_augmentation_is_skipped_with_a_note_for_tables(copy_example):
+    project = copy_example("iris-mlp")
+    project.data["augmentation"] = {"noise": 0.1}
+    session = TrainingSession(project, epochs=1)
+    assert session.run().kind == "finished"
+    started = next(e for e in session.drain() if e.kind == "started")
+    assert any("Augmentation skipped" in note for note in started.data["notes"])
