@@ -652,6 +652,35 @@ class GraphScene(QGraphicsScene):
         self.addItem(self._wire)
         return True
 
+    @property
+    def wiring(self) -> bool:
+        """True while a wire is being dragged."""
+        return self._wire is not None
+
+    def cancel_wire(self) -> bool:
+        """Drop the wire being dragged without changing the graph (Escape); False when there is none."""
+        if self._wire is None:
+            return False
+        self.removeItem(self._wire)
+        if self._detached is not None and self._detached in self._edges:
+            self._edges[self._detached].show()
+        if self._hot_port is not None:
+            self._hot_port.set_hot(False)
+        self._wire, self._wire_source, self._detached = None, None, None
+        self._wire_from, self._hot_port = None, None
+        return True
+
+    def nudge_selection(self, dx: float, dy: float) -> bool:
+        """Move the selected nodes by (dx, dy) as one undo step (arrow keys); False when none is selected."""
+        moves = []
+        for node_id in self.selected_node_ids():
+            old = self.graph.node(node_id).position
+            moves.append(Move(node_id, (old[0] + dx, old[1] + dy), old=old))
+        if not moves:
+            return False
+        self.try_push(moves[0] if len(moves) == 1 else Compound(moves, "Move"))
+        return True
+
     def _finish_wire(self, scene_pos: QPointF) -> None:
         assert self._wire is not None and self._wire_source is not None
         source_id, source_port = self._wire_source

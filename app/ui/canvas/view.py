@@ -51,6 +51,7 @@ NEW_NODE_GAP = 70.0  # between a node and the one added after it
 EMPTY_HINT = "Drag a layer from the palette, or press Tab to add one"
 LOADING_HINT = "Loading layers…"
 SCENE_MARGIN = 2000.0  # room to pan beyond the nodes
+NUDGE_STEP = 20.0  # an arrow key moves the selection a grid step (Shift: five)
 
 
 def hand_over_clipboard() -> None:
@@ -393,7 +394,7 @@ class GraphView(QGraphicsView, BlockCommands):
         return False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Canvas keys: Delete, F, Tab/Space/letters (quick-add), clipboard, zoom."""
+        """Canvas keys: Delete, F, arrows (nudge), Escape (drop a wire), Tab/Space/letters (quick-add)."""
         if self._handle_key(event):
             event.accept()
             return
@@ -416,6 +417,16 @@ class GraphView(QGraphicsView, BlockCommands):
                 command()
                 return True
         control = Qt.KeyboardModifier.ControlModifier
+        arrows = {
+            Qt.Key.Key_Left: (-1, 0), Qt.Key.Key_Right: (1, 0),
+            Qt.Key.Key_Up: (0, -1), Qt.Key.Key_Down: (0, 1),
+        }
+        if key == Qt.Key.Key_Escape:
+            return self.graph_scene.cancel_wire()
+        if key in arrows and (plain or modifiers == Qt.KeyboardModifier.ShiftModifier):
+            step = NUDGE_STEP * (5 if modifiers == Qt.KeyboardModifier.ShiftModifier else 1)
+            dx, dy = arrows[key]
+            return self.graph_scene.nudge_selection(dx * step, dy * step)
         if key == Qt.Key.Key_G and modifiers == control:
             self.group_selection()
         elif key == Qt.Key.Key_G and modifiers == control | Qt.KeyboardModifier.ShiftModifier:

@@ -347,3 +347,37 @@ def test_space_tap_opens_quick_add_and_show_node_selects_and_scrolls(canvas: Can
     assert canvas.view.selected_node_ids() == [last]
     visible = canvas.view.mapToScene(canvas.view.viewport().rect()).boundingRect()
     assert visible.contains(canvas.scene.node_item(last).sceneBoundingRect())
+
+
+def test_escape_drops_a_wire_in_mid_drag_and_changes_nothing(qtbot, catalog) -> None:
+    graph = two_loose_nodes()
+    graph.connect("a", "b")
+    canvas = Canvas(qtbot, graph, catalog)
+    viewport = canvas.view.viewport()
+    start = canvas.viewport_point(canvas.scene.node_item("b").input_pos(0))
+    QTest.mousePress(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, start)
+    point = QPointF(start) + QPointF(-40, 120)
+    QApplication.sendEvent(viewport, QMouseEvent(
+        QMouseEvent.Type.MouseMove, point, viewport.mapToGlobal(point), Qt.MouseButton.NoButton,
+        Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    assert canvas.scene.wiring
+    QTest.keyClick(viewport, Qt.Key.Key_Escape)
+    assert not canvas.scene.wiring
+    QTest.mouseRelease(viewport, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point.toPoint())
+    assert graph.edges == [Edge("a", "b")] and canvas.stack.count() == 0
+    assert canvas.scene.edge_item(Edge("a", "b")).isVisible()
+
+
+def test_arrow_keys_nudge_the_selection_one_grid_step(qtbot, catalog) -> None:
+    graph = two_loose_nodes()
+    canvas = Canvas(qtbot, graph, catalog)
+    canvas.scene.select_nodes(["b", "c"])
+    canvas.view.setFocus()
+    QTest.keyClick(canvas.view.viewport(), Qt.Key.Key_Right)
+    QTest.keyClick(canvas.view.viewport(), Qt.Key.Key_Down, Qt.KeyboardModifier.ShiftModifier)
+    assert graph.node("b").position == (320.0, 140.0)
+    assert graph.node("c").position == (320.0, 300.0)
+    assert canvas.stack.count() == 2
+    canvas.stack.undo()
+    canvas.stack.undo()
+    assert graph.node("b").position == (300.0, 40.0)
