@@ -73,6 +73,7 @@ class GraphScene(QGraphicsScene):
         self._wire: DragWireItem | None = None
         self._wire_source: tuple[str, int] | None = None
         self._detached: Edge | None = None  # an existing edge picked up by its end
+        self._wire_target: tuple[str, int] | None = None  # a wire drawn backwards, from a free input
         self._hot_port: PortItem | None = None
         self._dragging_nodes = False
         self._grabbed: NodeItem | None = None
@@ -520,7 +521,7 @@ class GraphScene(QGraphicsScene):
             super().mouseMoveEvent(event)
             return
         self._wire.set_end(event.scenePos())
-        port = self.port_at(event.scenePos(), want_output=False)
+        port = self.port_at(event.scenePos(), want_output=self._wire_target is not None)
         if port is not None and port.node_item is self._wire_from:
             port = None
         if port is not self._hot_port:
@@ -641,7 +642,7 @@ class GraphScene(QGraphicsScene):
         else:
             edge = next((e for e in self.graph.incoming(node_id) if e.target_port == index), None)
             if edge is None:
-                return False
+                return self._start_backward_wire(port)
             self._detached = edge
             self._wire_source = (edge.source, edge.source_port)
             self._edges[edge].hide()
@@ -651,6 +652,25 @@ class GraphScene(QGraphicsScene):
         self._wire = DragWireItem(start, self.palette().color(QPalette.ColorRole.Highlight))
         self.addItem(self._wire)
         return True
+
+    def _start_backward_wire(self, port: PortItem) -> bool:
+        """From a free input, a wire is drawn back to the output that should feed it."""
+        self._wire_target = port.endpoint
+        self._wire_from = port.node_item
+        self._wire = DragWireItem(port.scenePos(), self.palette().color(QPalette.ColorRole.Highlight),
+                                  backward=True)
+        self.addItem(self._wire)
+        return True
+
+    def _finish_backward_wire(self, scene_pos: QPointF) -> None:
+        assert self._wire is not None and self._wire_target is not None
+        target_id, target_port = self._wire_target
+        own = self._wire_from
+        self.cancel_wire()
+        source = self.port_at(scene_pos, want_output=True)
+        if source is not None and source.node_item is not own:
+            source_id, source_port = source.endpoint
+            self.connect_ports(source_id, source_port, target_id, target_port)
 
     @property
     def wiring(self) -> bool:
@@ -667,7 +687,7 @@ class GraphScene(QGraphicsScene):
         if self._hot_port is not None:
             self._hot_port.set_hot(False)
         self._wire, self._wire_source, self._detached = None, None, None
-        self._wire_from, self._hot_port = None, None
+        self._wire_from, self._hot_port, self._wire_target = None, None, None
         return True
 
     def nudge_selection(self, dx: float, dy: float) -> bool:
@@ -682,6 +702,9 @@ class GraphScene(QGraphicsScene):
         return True
 
     def _finish_wire(self, scene_pos: QPointF) -> None:
+        if self._wire_target is not None:
+            self._finish_backward_wire(scene_pos)
+            return
         assert self._wire is not None and self._wire_source is not None
         source_id, source_port = self._wire_source
         detached = self._detached

@@ -156,17 +156,18 @@ def wire_path(start: QPointF, end: QPointF) -> QPainterPath:
 class DragWireItem(QGraphicsItem):
     """The loose wire that follows the mouse while the user drags from a port."""
 
-    def __init__(self, start: QPointF, color: QColor) -> None:
+    def __init__(self, start: QPointF, color: QColor, backward: bool = False) -> None:
         super().__init__()
         self.start = start
         self.color = color
+        self.backward = backward  # drawn from an input back to an output: the curve bends the other way
         self._path = wire_path(start, start)
         self.setZValue(DRAG_Z)
 
     def set_end(self, end: QPointF) -> None:
         """Follow the mouse."""
         self.prepareGeometryChange()
-        self._path = wire_path(self.start, end)
+        self._path = wire_path(end, self.start) if self.backward else wire_path(self.start, end)
 
     def boundingRect(self) -> QRectF:
         """The curve's control box."""

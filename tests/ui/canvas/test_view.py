@@ -381,3 +381,12 @@ def test_arrow_keys_nudge_the_selection_one_grid_step(qtbot, catalog) -> None:
     canvas.stack.undo()
     canvas.stack.undo()
     assert graph.node("b").position == (300.0, 40.0)
+
+
+def test_a_wire_can_be_drawn_backwards_from_a_free_input_to_an_output(qtbot, catalog) -> None:
+    canvas = Canvas(qtbot, two_loose_nodes(), catalog)
+    canvas.drag(canvas.scene.node_item("c").input_pos(0), canvas.scene.node_item("a").output_pos(0))
+    assert canvas.graph.edges == [Edge("a", "c")]
+    assert canvas.stack.count() == 1
+    canvas.drag(canvas.scene.node_item("b").input_pos(0), QPointF(900.0, 900.0))  # let go on nothing
+    assert canvas.graph.edges == [Edge("a", "c")] and not canvas.scene.wiring
