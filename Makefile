@@ -54,6 +54,7 @@ lint: $(STAMP)
 
 test: lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/pytest -q
+	KERAS_BACKEND=jax $(BIN)/pytest -q -p no:cacheprovider tests/training
 
 bench: $(STAMP)
 	@shopt -s nullglob; files=(bench/*.py); \
