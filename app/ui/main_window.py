@@ -45,6 +45,7 @@ from app.data.augment import AugmentSettings
 from app.data.sources import load_source
 from app.data.starter import fit_model_to_data, input_mismatch, project_from_data
 from app.plugins import current_registry, loaded_registry
+from app.training.session import PAUSED
 from app.ui.actions import ACTIONS, SK
 from app.ui.canvas import GraphScene, GraphView
 from app.ui.checker import CheckService
@@ -62,6 +63,7 @@ from app.ui.recovery import AutoSaver, RecoveryStore
 from app.ui.start_page import StartPage
 from app.ui.summary_panel import SummaryPanel
 from app.ui.tasks import TaskRunner
+from app.ui.training_panel import TrainingPanel
 from app.ui.widgets import count_text
 
 logger = logging.getLogger(__name__)
@@ -164,6 +166,9 @@ class MainWindow(QMainWindow):
         self.summary = SummaryPanel()
         self.summary.node_activated.connect(self._select_node)
         self.data_panel = DataPanel()
+        self.training = TrainingPanel()
+        self.training.start_requested.connect(self.train)
+        self.training.finished.connect(self._on_training_finished)
         self.history = QUndoView()
         self.history.setEmptyLabel("<opened>")
 
@@ -178,7 +183,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.properties_dock, self.history_dock)
         self.data_dock = self._dock("Data", "data", self.data_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
+        self.training_dock = self._dock("Training", "training", self.training,
+                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.summary_dock, self.data_dock)
+        self.tabifyDockWidget(self.data_dock, self.training_dock)
         self.properties_dock.raise_()
         self.summary_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [250, 330], Qt.Orientation.Horizontal)
@@ -233,7 +241,7 @@ class MainWindow(QMainWindow):
         view = menus["&View"]
         view.addSeparator()
         for dock in (self.palette_dock, self.properties_dock, self.history_dock, self.problems_dock,
-                     self.summary_dock, self.data_dock):
+                     self.summary_dock, self.data_dock, self.training_dock):
             view.addAction(dock.toggleViewAction())
         view.addSeparator()
         view.addAction(self._start_page_action())
@@ -305,6 +313,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_graph_changed()
         self._load_data()
+        self.training.set_project(document.project, document.path)
 
     def set_document(self, document: Document) -> None:
         """Replace the shown document (the caller has asked about unsaved changes)."""
@@ -423,6 +432,52 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("The model already fits the data.", 4000)
             return
         self._guarded(lambda: self._push(edit))
+
+    # -------------------------------------------------------------- training
+    def train(self) -> None:
+        """Training > Train (F5): train the model as it is now, on a worker, with live curves."""
+        if self.training.busy:
+            self.statusBar().showMessage("A run is already training.", 4000)
+            return
+        result = self._checks.result
+        if result is None or not self._checks.up_to_date:
+            self.statusBar().showMessage("The graph is still being checked; try again in a moment.", 4000)
+            return
+        if not result.valid:
+            self.problems_dock.raise_()
+            self.statusBar().showMessage("Fix the errors in Problems first: the model cannot be built.", 6000)
+            return
+        if not self.project.data:
+            self.statusBar().showMessage("Choose a dataset first (Data > Choose Dataset…).", 6000)
+            return
+        if self.document.path is None:
+            QMessageBox.information(self, "Save the project first",
+                                    "Each run is kept in a folder beside the project file: save the project, "
+                                    "then train.")
+            if not self.save():
+                return
+        self.training.set_project(self.project, self.document.path)
+        self.training_dock.show()
+        self.training_dock.raise_()
+        try:
+            self.training.start(self.project, dataset=self.dataset)
+        except (RuntimeError, ValueError) as error:
+            QMessageBox.warning(self, "Cannot train", str(error))
+
+    def toggle_pause(self) -> None:
+        """Training > Pause / Resume."""
+        if self.training.state == PAUSED:
+            self.training.resume()
+        else:
+            self.training.pause()
+
+    def stop_training(self) -> None:
+        """Training > Stop: end the run after the current batch, keeping its weights."""
+        self.training.stop()
+
+    def _on_training_finished(self, summary: dict[str, Any]) -> None:
+        message = summary.get("message") if isinstance(summary, dict) else None
+        self.statusBar().showMessage(f"Training: {message}" if message else "Training ended.", 10000)
 
     def set_previews_enabled(self, on: bool) -> None:
         """Show each layer's output for the first sample on the canvas, or not."""
@@ -852,6 +907,12 @@ class MainWindow(QMainWindow):
         if self._ask_on_close and not self._may_discard():
             event.ignore()
             return
+        if self._ask_on_close and self.training.busy:
+            answer = QMessageBox.question(self, "Training is running",
+                                          "Stop the run and close? The weights reached so far are kept.")
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
         if self._ask_on_close:
             self._autosaver.clear()
         self._autosaver.stop()
@@ -859,6 +920,7 @@ class MainWindow(QMainWindow):
         self.document.graph.changed.disconnect(self._on_graph_changed)
         self._checks.stop()
         self._previews.stop()
+        self.training.shutdown()
         self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)

@@ -319,3 +319,26 @@ def test_selecting_a_layer_shows_its_output_shape_in_the_properties(qtbot, windo
     window.scene.select_nodes([])
     window.scene.select_nodes([conv.id])
     assert "(None, 4, 4, 32)" in window.properties.result_text
+
+
+def test_f5_trains_the_project_with_live_curves_and_keeps_the_run(qtbot, tmp_path: Path):
+    source = example_path("celsius-to-fahrenheit")
+    target = tmp_path / "celsius.netloom"
+    target.write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    window = open_window(qtbot, target)
+    window.project.training["epochs"] = 2
+    with qtbot.waitSignal(window.training.finished, timeout=120_000) as done:
+        window.actions_by_name["train"].trigger()
+        assert window.training.busy
+    assert done.args[0]["kind"] == "finished"
+    assert window.training.runs  # the run is listed
+    assert list(tmp_path.glob("celsius.runs/*/last.weights.h5"))
+    window.close_without_asking()
+
+
+def test_training_an_unsaved_project_with_errors_is_refused_with_a_reason(qtbot, window: MainWindow):
+    window.document.push(RemoveNode(window.graph.find("flatten").id))
+    settle(qtbot, window)
+    window.actions_by_name["train"].trigger()
+    assert not window.training.busy
+    assert "Fix the errors" in window.statusBar().currentMessage()

@@ -1,0 +1,573 @@
+"""The Training panel: start, pause and stop a run, watch its curves grow, compare runs.
+
+The panel owns one ``TrainingSession`` at a time (on a copy of the project,
+so editing the graph meanwhile changes nothing in the run). The session
+trains on its own thread; the panel drains its events on a timer about 30
+times a second on the GUI thread, at most ``EVENTS_PER_TICK`` per tick, so
+a fast model never floods the window. Curves keep every point in NumPy
+buffers and are downsampled for drawing (``app.ui.curves``).
+
+Before training the learning-rate plot shows the schedule the run will
+follow. The runs list beside the plots shows the project's runs; selecting
+runs overlays their epoch curves, and "Compare" lists how two runs differ
+in settings and architecture.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QProgressBar,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.core.project import Project, project_from_dict
+from app.training import events as ev
+from app.training.runs import RUN_FILE, RunInfo, list_runs, read_history
+from app.training.schedules import schedule_points
+from app.training.session import PAUSED, RUNNING, STOPPING, TrainingSession
+from app.training.settings import TrainingSettings
+from app.ui.curves import FAINT, SCHEDULE, TRAINING, VALIDATION, CurvePlot, Smoother
+from app.ui.run_compare import compare_runs
+from app.ui.widgets import fill_table, make_table, muted_label, section
+
+DRAIN_INTERVAL_MS = 33
+EVENTS_PER_TICK = 20_000
+REDRAW_INTERVAL_S = 0.066  # one plot is redrawn at most this often (see _refresh_one_plot)
+PROGRESS_STEPS = 1000
+ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
+IDLE_TEXT = "Press Start (F5) to train the model on the project's data."
+NO_PROJECT_TEXT = "No project"
+LIVE = "live:"  # curve names of the current run start with this; overlays with "run<N>:"
+
+
+class TrainingPanel(QWidget):
+    """Start, pause and stop training; live curves, progress, and the project's runs.
+
+    Signals:
+
+    - ``start_requested()``: the Start button was pressed; the window answers with ``start(project)``
+    - ``state_changed(state)``: idle, running, paused, stopping, finished, stopped or failed
+    - ``finished(result)``: the run ended; ``result`` is the terminal event's data plus ``"kind"``
+    """
+
+    start_requested = Signal()
+    state_changed = Signal(str)
+    finished = Signal(dict)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.session: TrainingSession | None = None
+        self.project_path: Path | None = None
+        self._settings: TrainingSettings | None = None
+        self._state = "idle"
+        self._started: dict[str, Any] = {}
+        self._started_at = 0.0
+        self._last_batch: dict[str, Any] = {}
+        self._smoother = Smoother()
+        self._next_plot = 0
+        self._last_redraw = 0.0
+        self._runs: list[RunInfo] = []
+        self.comparison: list[tuple[str, str, str]] = []
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.timeout.connect(self.drain_events)
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setToolTip("Train the model on the project's data (F5)")
+        self.start_button.clicked.connect(self.start_requested)
+        self.pause_button = QPushButton("Pause")
+        self.pause_button.setToolTip("Hold training after the current batch, keeping all its state")
+        self.pause_button.clicked.connect(self._toggle_pause)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End training after the current batch; the weights are kept")
+        self.stop_button.clicked.connect(self.stop)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, PROGRESS_STEPS)
+        self.progress.setValue(0)
+        self.progress.setTextVisible(True)
+        self.progress.setFormat("Not started")
+        self.status_label = muted_label(NO_PROJECT_TEXT)
+
+        self.batch_loss_plot = CurvePlot("Loss per batch", "batch")
+        self.epoch_loss_plot = CurvePlot("Loss per epoch", "epoch")
+        self.lr_plot = CurvePlot("Learning rate", "batch", from_zero=True)
+        self.metric_plots: dict[str, CurvePlot] = {}
+        self._plot_grid = QGridLayout()
+        self._plot_grid.setSpacing(6)
+        for plot in (self.batch_loss_plot, self.epoch_loss_plot, self.lr_plot):
+            self._add_plot(plot)
+
+        self.runs_table = make_table(("Run", "Status", "Epochs", "Best"))
+        self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.runs_table.setToolTip("Select runs to overlay their epoch curves; select two to compare them")
+        self.runs_table.itemSelectionChanged.connect(self._on_runs_selected)
+        self.compare_button = QPushButton("Compare")
+        self.compare_button.setToolTip("Show how the two selected runs differ: settings and architecture")
+        self.compare_button.setEnabled(False)
+        self.compare_button.clicked.connect(self.compare_selected)
+        self.compare_table = make_table(("Difference", "First", "Second"))
+        self.compare_note = muted_label("Select two runs and press Compare.")
+
+        self._build_layout()
+        self._update_buttons()
+
+    # ------------------------------------------------------------ layout
+    def _build_layout(self) -> None:
+        bar = QHBoxLayout()
+        for button in (self.start_button, self.pause_button, self.stop_button):
+            bar.addWidget(button)
+        bar.addWidget(self.progress, 1)
+
+        plots = QWidget()
+        plots.setLayout(self._plot_grid)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setWidget(plots)
+
+        side = QWidget()
+        side.setMinimumWidth(340)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.addWidget(section("Runs", self.runs_table, self.compare_button), 1)
+        side_layout.addWidget(section("Comparison", self.compare_table, self.compare_note), 1)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(scroll)
+        splitter.addWidget(side)
+        splitter.setStretchFactor(0, 3)
+        splitter.setStretchFactor(1, 1)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([800, 420])
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addLayout(bar)
+        layout.addWidget(self.status_label)
+        layout.addWidget(splitter, 1)
+
+    def _add_plot(self, plot: CurvePlot) -> None:
+        index = self._plot_grid.count()
+        self._plot_grid.addWidget(plot, index // 2, index % 2)
+
+    def _sync_metric_plots(self, metrics: list[str]) -> None:
+        """One plot per metric in ``metrics``, made now: making one mid-run stalls the GUI ~50 ms."""
+        for metric in [m for m, plot in self.metric_plots.items() if m not in metrics and not plot.series]:
+            plot = self.metric_plots.pop(metric)
+            self._plot_grid.removeWidget(plot)
+            plot.deleteLater()
+        for metric in metrics:
+            self._metric_plot(metric)
+        for index, plot in enumerate(self.plots):  # close the gaps removed plots left
+            self._plot_grid.addWidget(plot, index // 2, index % 2)
+
+    def _metric_plot(self, metric: str) -> CurvePlot:
+        plot = self.metric_plots.get(metric)
+        if plot is None:
+            plot = self.metric_plots[metric] = CurvePlot(metric.replace("_", " ").capitalize(), "epoch")
+            self._add_plot(plot)
+        return plot
+
+    @property
+    def plots(self) -> list[CurvePlot]:
+        """Every plot: batch loss, epoch loss, learning rate, then one per metric."""
+        return [self.batch_loss_plot, self.epoch_loss_plot, self.lr_plot, *self.metric_plots.values()]
+
+    # ------------------------------------------------------------ project
+    def set_project(self, project: Project | None, project_path: Path | None = None) -> None:
+        """Show ``project``'s learning-rate schedule and its runs (``None``: nothing to train)."""
+        self.project_path = Path(project_path) if project_path else (project.path if project else None)
+        self._settings = None
+        if project is not None:
+            try:
+                self._settings = TrainingSettings.from_dict(project.training)
+            except ValueError as error:
+                self._set_status(str(error), error=True)
+        if not self.busy:
+            self._sync_metric_plots(list(self._settings.metrics) if self._settings else [])
+        if not self.busy:
+            if project is None:
+                self._set_status(NO_PROJECT_TEXT)
+            elif self._settings is not None:
+                self._set_status(IDLE_TEXT)
+            self._show_schedule(self._estimated_steps(project))
+        self.refresh_runs()
+        self._update_buttons()
+
+    def _estimated_steps(self, project: Project | None) -> int:
+        if project is None or self._settings is None:
+            return 0
+        samples = project.data.get("samples") if isinstance(project.data, Mapping) else None
+        known = isinstance(samples, int) and samples > 0
+        per_epoch = math.ceil(samples / self._settings.batch_size) if known else ESTIMATED_STEPS_PER_EPOCH
+        return per_epoch * max(self._settings.epochs, 1)
+
+    def _show_schedule(self, steps: int) -> None:
+        if self._settings is None or steps <= 0:
+            self.lr_plot.clear_curves("schedule")
+        else:
+            points = schedule_points(self._settings, steps)
+            self.lr_plot.add_curve("schedule", style=SCHEDULE, label="planned")
+            self.lr_plot.replace_points("schedule", [p[0] for p in points], [p[1] for p in points])
+        self.lr_plot.refresh()
+
+    # ------------------------------------------------------------ control
+    @property
+    def busy(self) -> bool:
+        """True from ``start`` until the panel has taken the run's last event (finished, stopped, failed)."""
+        return self._state in (RUNNING, PAUSED, STOPPING)
+
+    @property
+    def state(self) -> str:
+        """idle, running, paused, stopping, finished, stopped or failed."""
+        return self._state
+
+    def start(self, project: Project, settings_override: Mapping[str, Any] | TrainingSettings | None = None,
+              dataset: Any = None) -> TrainingSession:
+        """Train a copy of ``project``; returns the session. ``RuntimeError`` while a run is busy.
+
+        ``settings_override``: a ``TrainingSettings``, or keys merged into the
+        project's ``training`` section; ``dataset``: an already loaded dataset
+        (else the session loads the project's ``data`` section on its thread).
+        A bad setting raises ``ValueError`` naming the field.
+        """
+        if self.busy:
+            raise RuntimeError("A run is already training; stop it first")
+        copy = project_from_dict(project.to_dict())
+        copy.path = self.project_path or project.path
+        if isinstance(settings_override, TrainingSettings):
+            settings = settings_override
+        else:
+            settings = TrainingSettings.from_dict({**copy.training, **dict(settings_override or {})})
+        copy.training = settings.to_dict()
+        self._settings = settings
+        self.project_path = copy.path
+        self.session = TrainingSession(copy, settings=settings, dataset=dataset)
+        self._sync_metric_plots(list(settings.metrics))
+        self._reset_curves()
+        self._set_status("Loading the data and building the model…")
+        self.progress.setFormat("Starting…")
+        self.session.start()
+        self._started_at = time.monotonic()
+        self._timer.start()
+        self._set_state(RUNNING)
+        return self.session
+
+    def pause(self) -> None:
+        """Hold the run after the current batch (all its state kept)."""
+        if self.session is not None and self.session.state == RUNNING:
+            self.session.pause()
+            self._set_state(PAUSED)
+
+    def resume(self) -> None:
+        """Go on after ``pause``."""
+        if self.session is not None and self.session.state == PAUSED:
+            self.session.resume()
+            self._set_state(RUNNING)
+
+    def stop(self) -> None:
+        """End the run after the current batch; the weights reached are kept."""
+        if self.busy and self._state != STOPPING:
+            self.session.stop()
+            self._set_state(STOPPING)
+            self._set_status("Stopping after the current batch…")
+
+    def set_learning_rate(self, rate: float) -> None:
+        """Use ``rate`` from the next batch on; ``ValueError`` when the schedule cannot change."""
+        if self.session is None:
+            raise RuntimeError("No run to change")
+        self.session.set_learning_rate(rate)
+
+    def shutdown(self, timeout: float = 60.0) -> None:
+        """Stop a run and wait for its thread (call when the window closes)."""
+        if self.session is not None:
+            if self.busy:
+                self.session.stop()
+            self.session.wait(timeout)
+            self.drain_events()
+        self._timer.stop()
+
+    def _toggle_pause(self) -> None:
+        if self._state == PAUSED:
+            self.resume()
+        else:
+            self.pause()
+
+    def _set_state(self, state: str) -> None:
+        if state != self._state:
+            self._state = state
+            self._update_buttons()
+            self.state_changed.emit(state)
+
+    def _update_buttons(self) -> None:
+        busy = self._state in (RUNNING, PAUSED, STOPPING)
+        self.start_button.setEnabled(not busy and self._settings is not None)
+        self.pause_button.setEnabled(self._state in (RUNNING, PAUSED))
+        self.pause_button.setText("Resume" if self._state == PAUSED else "Pause")
+        self.stop_button.setEnabled(self._state in (RUNNING, PAUSED))
+
+    def _set_status(self, text: str, error: bool = False) -> None:
+        self.status_label.setText(text)
+        self.status_label.setForegroundRole(QPalette.ColorRole.BrightText if error
+                                            else QPalette.ColorRole.PlaceholderText)
+
+    # ------------------------------------------------------------ events
+    def drain_events(self) -> int:
+        """Take the session's waiting events (at most ``EVENTS_PER_TICK``) into the curves; their count."""
+        session = self.session
+        if session is None:
+            return 0
+        events = session.drain(EVENTS_PER_TICK)
+        batches: list[dict[str, Any]] = []
+        terminal: ev.Event | None = None
+        for event in events:
+            if event.kind == ev.BATCH_END:
+                batches.append(event.data)
+                continue
+            if batches:
+                self._on_batches(batches)
+                batches = []
+            if event.kind == ev.STARTED:
+                self._on_started(event.data)
+            elif event.kind == ev.EPOCH_END:
+                self._on_epoch(event.data)
+            elif event.kind == ev.PAUSED:
+                self._set_state(PAUSED)
+                self._set_status(f"Paused at epoch {event.data['epoch']}, batch {event.data['batch']}.")
+            elif event.kind == ev.RESUMED:
+                if self._state == PAUSED:
+                    self._set_state(RUNNING)
+                self._set_status("Training…")
+            elif event.kind == ev.LEARNING_RATE:
+                self._set_status(f"Learning rate now {event.data['lr']:.3g} ({event.data['reason']}).")
+            elif event.kind == ev.STAGE:
+                self._set_status(f"Stage 2: fine-tuning {', '.join(event.data['unfrozen'])}.")
+            elif event.terminal:
+                terminal = event
+        if batches:
+            self._on_batches(batches)
+        if events:
+            self._show_progress()
+        if terminal is not None:
+            self._on_end(terminal)
+        else:
+            self._refresh_one_plot()
+        return len(events)
+
+    def _refresh_one_plot(self) -> None:
+        """Redraw the next plot with new points, one per tick.
+
+        Under a training thread that holds the GIL most of the time, one plot's
+        paint takes ~10 ms; painting them all in one go kept the GUI thread
+        busy for 30-40 ms, so each plot is redrawn in turn, one at most every
+        ``REDRAW_INTERVAL_S`` (the batch curves, which change every batch,
+        about 7 times a second; the epoch plots once their epoch ends).
+        """
+        now = time.monotonic()
+        if now - self._last_redraw < REDRAW_INTERVAL_S:
+            return
+        plots = self.plots
+        for offset in range(len(plots)):
+            plot = plots[(self._next_plot + offset) % len(plots)]
+            if plot.pending:
+                plot.refresh()
+                self._next_plot = (self._next_plot + offset + 1) % len(plots)
+                self._last_redraw = now
+                return
+
+    def _on_started(self, data: dict[str, Any]) -> None:
+        self._started = dict(data)
+        self._started_at = time.monotonic()
+        steps = int(data["steps_per_epoch"]) * max(int(data["epochs"]) - int(data["initial_epoch"]), 1)
+        self._show_schedule(steps)
+        notes = " ".join(data.get("notes") or [])
+        self._set_status(f"Training on {data['samples']:,} samples ({data['backend']}). {notes}".strip())
+
+    def _on_batches(self, batches: list[dict[str, Any]]) -> None:
+        steps = [float(b["step"]) for b in batches]
+        losses = [float(b["logs"].get("loss", math.nan)) for b in batches]
+        self.batch_loss_plot.add_curve(LIVE + "raw", 0, FAINT).extend(steps, losses)
+        self.batch_loss_plot.add_curve(LIVE + "smoothed", 0, TRAINING, "smoothed").extend(
+            steps, [self._smoother(loss) for loss in losses])
+        rates = [float(b["lr"]) for b in batches]
+        self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used").extend(steps, rates)
+        self._last_batch = batches[-1]
+
+    def _on_epoch(self, data: dict[str, Any]) -> None:
+        epoch = float(data["epoch"])
+        logs = data["logs"]
+        for name, value in logs.items():
+            if not isinstance(value, (int, float)):
+                continue
+            metric = name.removeprefix("val_")
+            style = VALIDATION if name.startswith("val_") else TRAINING
+            label = "validation" if style == VALIDATION else "training"
+            plot = self.epoch_loss_plot if metric == "loss" else self._metric_plot(metric)
+            color = 0 if style == TRAINING else 1
+            plot.add_curve(LIVE + name, color, style, label).append(epoch, float(value))
+
+    def _show_progress(self) -> None:
+        started, batch = self._started, self._last_batch
+        if not started or not batch:
+            return
+        per_epoch = max(int(started["steps_per_epoch"]), 1)
+        epochs = max(int(started["epochs"]) - int(started["initial_epoch"]), 1)
+        done = (int(batch["epoch"]) - 1 - int(started["initial_epoch"])) * per_epoch + int(batch["batch"])
+        fraction = min(max(done / (per_epoch * epochs), 0.0), 1.0)
+        self.progress.setValue(round(fraction * PROGRESS_STEPS))
+        elapsed = time.monotonic() - self._started_at
+        left = elapsed * (1 - fraction) / fraction if fraction > 0 else math.nan
+        self.progress.setFormat(
+            f"Epoch {batch['epoch']}/{started['epochs']} · batch {batch['batch']}/{per_epoch} · "
+            f"{batch['samples_per_s']:,.0f} samples/s · {_duration(left)} left"
+        )
+
+    def _on_end(self, event: ev.Event) -> None:
+        self._timer.stop()
+        for plot in self.plots:
+            plot.refresh()
+        data = event.data
+        if event.kind == ev.FAILED:
+            self._set_status(f"Training failed: {data.get('message', '')}", error=True)
+            self.progress.setFormat("Failed")
+        else:
+            if event.kind == ev.FINISHED and data.get("reason") == "completed":
+                self.progress.setValue(PROGRESS_STEPS)
+            self._set_status(data.get("message", ""))
+            test = data.get("test") or {}
+            tail = " · ".join(f"{k} {v:.4g}" for k, v in test.items())
+            self.progress.setFormat(("Finished" if event.kind == ev.FINISHED else "Stopped")
+                                    + (f" · {tail}" if tail else ""))
+        self._set_state(event.kind)
+        self.refresh_runs()
+        self.finished.emit({"kind": event.kind, **data})
+
+    def _reset_curves(self) -> None:
+        for plot in self.plots:
+            plot.clear_curves(LIVE)
+            plot.refresh()
+        # The curves every run draws are made now, not while the first events arrive.
+        self.batch_loss_plot.add_curve(LIVE + "raw", 0, FAINT)
+        self.batch_loss_plot.add_curve(LIVE + "smoothed", 0, TRAINING, "smoothed")
+        self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used")
+        self.epoch_loss_plot.add_curve(LIVE + "loss", 0, TRAINING, "training")
+        self._smoother = Smoother()
+        self._started, self._last_batch = {}, {}
+        self.progress.setValue(0)
+
+    # ------------------------------------------------------------ runs
+    def refresh_runs(self) -> None:
+        """Read the project's runs again into the runs list (selection kept by name)."""
+        selected = set(self.selected_runs())
+        self._runs = list_runs(self.project_path) if self.project_path else []
+        rows = [(run.name, run.status, str(run.epochs_done), _best_text(run.path)) for run in self._runs]
+        self.runs_table.blockSignals(True)
+        fill_table(self.runs_table, rows)
+        for row, run in enumerate(self._runs):
+            if run.name in selected:
+                self.runs_table.selectRow(row)
+        self.runs_table.blockSignals(False)
+        self._on_runs_selected()
+
+    @property
+    def runs(self) -> list[RunInfo]:
+        """The runs listed, oldest first."""
+        return list(self._runs)
+
+    def selected_runs(self) -> list[str]:
+        """The names of the selected runs, in list order."""
+        rows = sorted({index.row() for index in self.runs_table.selectionModel().selectedRows()})
+        return [self._runs[row].name for row in rows if row < len(self._runs)]
+
+    def select_runs(self, names: list[str]) -> None:
+        """Select the runs named ``names`` (their curves are overlaid)."""
+        self.runs_table.clearSelection()
+        mode = self.runs_table.selectionMode()
+        self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.MultiSelection)
+        for row, run in enumerate(self._runs):
+            if run.name in names:
+                self.runs_table.selectRow(row)
+        self.runs_table.setSelectionMode(mode)
+
+    @property
+    def overlaid_runs(self) -> list[str]:
+        """The runs whose epoch curves are drawn over the live ones."""
+        names = {name.split(":")[0] for plot in self.plots for name in plot.series if name.startswith("run")}
+        return sorted(n.removeprefix("run") for n in names)
+
+    def _on_runs_selected(self) -> None:
+        names = self.selected_runs()
+        self.compare_button.setEnabled(len(names) == 2)
+        for plot in self.plots:
+            plot.clear_curves("run")
+        by_name = {run.name: run for run in self._runs}
+        for index, name in enumerate(names):
+            self._overlay(by_name[name], index + 2)
+        for plot in self.plots:
+            plot.refresh()
+
+    def _overlay(self, run: RunInfo, color_index: int) -> None:
+        history = read_history(run.path)
+        tag = f"#{run.number}"
+        for name in (history[0].keys() if history else ()):
+            if name in ("epoch", "lr", "seconds"):
+                continue
+            values = [row.get(name, math.nan) for row in history]
+            if all(math.isnan(v) for v in values):
+                continue
+            metric = name.removeprefix("val_")
+            style = VALIDATION if name.startswith("val_") else TRAINING
+            plot = self.epoch_loss_plot if metric == "loss" else self._metric_plot(metric)
+            label = f"{tag} {'validation' if style == VALIDATION else 'training'}"
+            plot.add_curve(f"run{run.name}:{name}", color_index, style, label).extend(
+                [row.get("epoch", i + 1) for i, row in enumerate(history)], values)
+
+    def compare_selected(self) -> list[tuple[str, str, str]]:
+        """Fill the comparison table for the two selected runs; returns its rows."""
+        names = self.selected_runs()
+        if len(names) != 2:
+            return []
+        by_name = {run.name: run for run in self._runs}
+        first, second = by_name[names[0]], by_name[names[1]]
+        self.comparison = compare_runs(first.path, second.path)
+        self.compare_table.setHorizontalHeaderLabels(["Difference", f"#{first.number}", f"#{second.number}"])
+        fill_table(self.compare_table, self.comparison)
+        self.compare_note.setText(
+            f"{len(self.comparison)} differences between run #{first.number} and run #{second.number}."
+            if self.comparison else f"Runs #{first.number} and #{second.number} have the same settings "
+            "and architecture.")
+        return self.comparison
+
+
+def _best_text(folder: Path) -> str:
+    """``val_loss 0.0123 (epoch 4)`` from a run's ``run.json``, or empty."""
+    try:
+        best = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")).get("best") or {}
+        return f"{best['monitor']} {best['value']:.4g} (epoch {best['epoch']})"
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+
+
+def _duration(seconds: float) -> str:
+    if not math.isfinite(seconds):
+        return "–"
+    seconds = round(seconds)
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}" if seconds >= 3600 \
+        else f"{seconds // 60}:{seconds % 60:02d}"
+

@@ -1,0 +1,233 @@
+"""The Training panel with real Keras training on the tiny celsius example: curves, control, runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication
+
+from app.core.examples import example_path
+from app.core.project import Project, load_project
+from app.training import runs
+from app.ui.curves import CurvePlot, Series, Smoother, peak_decimate
+from app.ui.run_compare import architecture_differences
+from app.ui.theme import dark_palette
+from app.ui.training_panel import PROGRESS_STEPS, TrainingPanel
+
+pytestmark = pytest.mark.slow  # most tests train a model
+
+RUN_TIMEOUT_MS = 60_000
+LONG = {"epochs": 500}  # long enough to be stopped or paused mid-run
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """The celsius example copied into ``tmp_path`` (its runs go there), with little data."""
+    target = tmp_path / "celsius.netloom"
+    shutil.copy(example_path("celsius-to-fahrenheit"), target)
+    loaded = load_project(target)
+    loaded.data["samples"] = 200
+    loaded.training.update(epochs=3, validation_split=0.2, seed=1)
+    return loaded
+
+
+@pytest.fixture
+def panel(qtbot, project: Project) -> TrainingPanel:
+    widget = TrainingPanel()
+    qtbot.addWidget(widget)
+    widget.resize(1100, 650)
+    widget.set_project(project, project.path)
+    yield widget
+    widget.shutdown()
+
+
+def train(qtbot, panel: TrainingPanel, project: Project, **override) -> dict:
+    """Start a run and wait for its end; the ``finished`` signal's payload."""
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        panel.start(project, override or None)
+    return blocker.args[0]
+
+
+def wait_for_batches(qtbot, panel: TrainingPanel, count: int = 3) -> None:
+    qtbot.waitUntil(lambda: panel.batch_loss_plot.point_count("live:raw") >= count, timeout=RUN_TIMEOUT_MS)
+
+
+def test_a_run_fills_the_curves_and_the_progress_and_ends_finished(qtbot, panel, project):
+    states: list[str] = []
+    panel.state_changed.connect(states.append)
+    result = train(qtbot, panel, project)
+
+    assert result["kind"] == "finished", result.get("message")
+    assert states == ["running", "finished"]
+    assert not panel.busy
+    steps = panel.batch_loss_plot.point_count("live:raw")
+    assert steps == 3 * 10  # 160 training samples in batches of 16, three epochs
+    assert panel.batch_loss_plot.point_count("live:smoothed") == steps
+    assert panel.epoch_loss_plot.point_count("live:loss") == 3
+    assert panel.epoch_loss_plot.point_count("live:val_loss") == 3
+    assert panel.lr_plot.point_count("live:lr") == steps
+    assert np.allclose(panel.lr_plot.series["live:lr"].y, 0.1)
+    assert panel.epoch_loss_plot.series["live:loss"].y[-1] < panel.epoch_loss_plot.series["live:loss"].y[0]
+    assert panel.progress.value() == PROGRESS_STEPS
+    assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
+    assert [run.status for run in panel.runs] == ["finished"]
+    assert panel.runs_table.item(0, 2).text() == "3"
+    assert panel.runs_table.item(0, 3).text().startswith("val_loss ")
+
+
+def test_the_schedule_is_drawn_before_training(qtbot, panel, project):
+    project.training["lr_schedule"] = {"kind": "cosine", "warmup_steps": 5}
+    panel.set_project(project, project.path)
+
+    planned = panel.lr_plot.series["schedule"]
+    assert len(planned) > 10
+    assert planned.y[0] == 0.0 and planned.y.max() == pytest.approx(0.1)
+    assert planned.y[-1] < 0.01  # decayed by the end of the run
+    assert panel.start_button.isEnabled()
+
+
+def test_stop_ends_the_run_with_its_weights_kept(qtbot, panel, project):
+    panel.start(project, LONG)
+    wait_for_batches(qtbot, panel)
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS) as blocker:
+        qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    result = blocker.args[0]
+
+    assert result["kind"] == "stopped" and result["reason"] == "user"
+    assert panel.state == "stopped"
+    assert (Path(result["run_dir"]) / runs.LAST_WEIGHTS).is_file()
+    assert panel.runs[-1].status == "stopped"
+
+
+def test_pause_holds_the_run_and_resume_goes_on(qtbot, panel, project):
+    panel.start(project, LONG)
+    wait_for_batches(qtbot, panel)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.status_label.text().startswith("Paused at"), timeout=RUN_TIMEOUT_MS)
+    assert panel.state == "paused" and panel.pause_button.text() == "Resume"
+    held = panel.batch_loss_plot.point_count("live:raw")
+    qtbot.wait(300)
+    assert panel.batch_loss_plot.point_count("live:raw") == held
+
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.state == "running" and panel.pause_button.text() == "Pause"
+    wait_for_batches(qtbot, panel, held + 5)
+    steps = panel.batch_loss_plot.series["live:raw"].x
+    assert np.array_equal(steps, np.arange(1, len(steps) + 1))  # no batch lost or repeated
+
+    panel.shutdown()
+    assert not panel.busy and panel.state == "stopped"
+
+
+def test_runs_overlay_and_compare(qtbot, panel, project):
+    first = train(qtbot, panel, project)
+    second = train(qtbot, panel, project, learning_rate=0.05, epochs=2)
+    names = [Path(first["run_dir"]).name, Path(second["run_dir"]).name]
+    assert [run.name for run in panel.runs] == names
+
+    panel.select_runs(names)
+    assert panel.overlaid_runs == names
+    assert panel.epoch_loss_plot.point_count(f"run{names[0]}:loss") == 3
+    assert panel.epoch_loss_plot.point_count(f"run{names[1]}:val_loss") == 2
+    assert panel.compare_button.isEnabled()
+
+    rows = panel.compare_selected()
+    assert ("training.learning_rate", "0.1", "0.05") in rows
+    assert ("training.epochs", "3", "2") in rows
+    assert panel.compare_table.rowCount() == len(rows)
+
+    panel.select_runs(names[:1])
+    assert panel.overlaid_runs == names[:1] and not panel.compare_button.isEnabled()
+
+
+def test_architecture_differences_name_nodes_and_params(tmp_path: Path):
+    def run_folder(name: str, nodes: list[dict], edges: int) -> Path:
+        folder = tmp_path / name
+        folder.mkdir()
+        graph = {"nodes": nodes, "edges": [{"source": "n1", "target": "n2"}] * edges}
+        (folder / runs.PROJECT_FILE).write_text(json.dumps({"graph": graph}))
+        return folder
+
+    dense = {"id": "n2", "type": "Dense", "name": "head", "params": {"units": 10}}
+    first = run_folder("001-a", [{"id": "n1", "type": "Input", "name": "in", "params": {}}, dense], 1)
+    second = run_folder("002-b", [
+        {"id": "n1", "type": "Input", "name": "in", "params": {}},
+        {**dense, "params": {"units": 32, "activation": "relu"}},
+        {"id": "n3", "type": "Dropout", "name": "drop", "params": {"rate": 0.5}},
+    ], 2)
+
+    rows = architecture_differences(first, second)
+    assert ("node added", "—", "drop (Dropout)") in rows
+    assert ("head.units", "10", "32") in rows
+    assert ("head.activation", "—", "relu") in rows
+    assert ("wires", "1", "2") in rows
+    assert architecture_differences(first, first) == []
+
+
+def test_curves_keep_every_point_and_draw_a_downsampled_few(qtbot):
+    plot = CurvePlot("Loss", "batch")
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    series = plot.add_curve("loss")
+    x = np.arange(200_000, dtype=np.float64)
+    series.extend(x, np.sin(x / 1000))
+    plot.refresh()
+    qtbot.wait(50)
+
+    assert len(series) == 200_000 and series.y[-1] == pytest.approx(np.sin(199.999), abs=1e-5)
+    drawn_x, _ = plot.items["loss"].getData()
+    assert len(drawn_x) < 5_000  # peak downsampling: about two points per pixel column
+
+
+def test_series_and_smoother():
+    series = Series()
+    for chunk in range(5):
+        series.extend(range(chunk * 1000, chunk * 1000 + 1000), [1.0] * 1000)
+    assert len(series) == 5000 and series.x[-1] == 4999 and series.top == 1.0
+    smooth = Smoother(0.9)
+    assert smooth(4.0) == pytest.approx(4.0)  # bias-corrected: the first value is itself
+    assert smooth(float("nan")) == pytest.approx(4.0)
+
+
+def test_dark_theme_recolours_the_plots(qtbot, panel):
+    app = QApplication.instance()
+    original = app.palette()
+    try:
+        app.setPalette(dark_palette())
+        qtbot.wait(10)
+        base = dark_palette().color(QPalette.ColorRole.Base)
+        assert panel.epoch_loss_plot.backgroundBrush().color() == base
+    finally:
+        app.setPalette(original)
+
+
+def test_shutdown_of_an_idle_panel_returns_at_once(qtbot):
+    widget = TrainingPanel()
+    qtbot.addWidget(widget)
+    began = time.monotonic()
+    widget.shutdown()
+    assert time.monotonic() - began < 0.1
+    assert not widget.busy and not widget.start_button.isEnabled()
+
+
+def test_peak_decimation_keeps_spikes_and_the_tail():
+    x = np.arange(100_000, dtype=np.float64)
+    y = np.zeros(100_000, dtype=np.float32)
+    y[12_345], y[77_777] = 9.0, -4.0
+    y[-1] = 3.0
+    drawn_x, drawn_y = peak_decimate(x, y, 400)
+
+    assert len(drawn_x) <= 2 * 400 + 250
+    assert drawn_y.max() == 9.0 and drawn_y.min() == -4.0
+    assert drawn_x[-1] == 99_999 and drawn_y[-1] == 3.0
+    assert np.all(np.diff(drawn_x) >= 0)
+    short_x, _ = peak_decimate(x[:500], y[:500], 400)
+    assert len(short_x) == 500
