@@ -24,7 +24,7 @@ from app.build.keras_builder import to_keras
 from app.core.catalog import Catalog
 from app.core.layer_factory import clean_keras_message
 from app.core.project import Project
-from app.data.augment import AugmentSettings, augmentation_layers, augmented_model
+from app.data.augment import AugmentSettings, augmented_model
 from app.data.dataset import CLASSIFICATION, DataError, Dataset
 from app.data.sources import load_source
 from app.training import events as ev
@@ -280,7 +280,7 @@ class Runner:
         if not raw:
             return model
         augment = AugmentSettings.from_dict(raw)
-        if not augmentation_layers(augment):
+        if not augment.active:
             return model
         if len(model.inputs) != 1 or len(model.inputs[0].shape) != 4:
             if "augmentation" not in " ".join(self.notes):
@@ -290,7 +290,7 @@ class Runner:
         metrics = make_metrics(self.settings.metrics, self.loss, _num_classes(data))
         wrapper.compile(optimizer=model.optimizer, loss=self.loss, metrics=metrics)
         if not any(note.startswith("Augmentation:") for note in self.notes):
-            names = ", ".join(type(layer).__name__ for layer in augmentation_layers(augment))
+            names = ", ".join(type(layer).__name__ for layer in wrapper.layers[1:-1])  # input, ..., model
             self.notes.append(f"Augmentation: {names}, in training only.")
         return wrapper
 

@@ -34,7 +34,7 @@ from app.data.sources import source_descriptions
 from app.data.starter import data_settings_for
 
 FILE_FILTER = "Data files (*.csv *.tsv *.txt *.npz);;All files (*)"
-BUNDLED_KINDS = ("npz", "csv", "keras")  # sources that are files, not bundled sets
+FILE_SOURCES = ("npz", "csv", "keras")  # sources read from files, not bundled sets
 
 
 class DataDialog(QDialog):
@@ -55,7 +55,7 @@ class DataDialog(QDialog):
 
         self.bundled = QComboBox()
         for name, description in source_descriptions().items():
-            if name not in BUNDLED_KINDS:
+            if name not in FILE_SOURCES:
                 self.bundled.addItem(f"{name} — {description}", name)
         self.path = QLineEdit(placeholderText="A .csv or .npz file, or a folder with one subfolder per class")
         browse_file = QPushButton("File…")

@@ -307,8 +307,7 @@ class MainWindow(QMainWindow):
         self.history.setStack(document.undo)
         self.properties.set_node(None, None)
         self._checks.set_graph(document.graph)
-        self._autosaver.watch(self._recovery_key(), lambda: self.document.project,
-                              lambda: self.document.dirty, document.path)
+        self._watch_autosave()
         self._center.setCurrentWidget(self.view)
         self._update_title()
         self._on_graph_changed()
@@ -573,8 +572,7 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Could not save", str(error))
             return False
         self._autosaver.clear()
-        self._autosaver.watch(self._recovery_key(), lambda: self.document.project,
-                              lambda: self.document.dirty, saved)
+        self._watch_autosave()
         self.recent.add(saved)
         self.statusBar().showMessage(f"Saved {saved}", 4000)
         return True
@@ -881,8 +879,11 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.document.display_name}[*] — Netloom")
         self.setWindowModified(self.document.dirty)
 
-    def _recovery_key(self) -> str:
-        return str(self.document.path) if self.document.path else f"untitled-{id(self.document)}"
+    def _watch_autosave(self) -> None:
+        """Autosave the shown document (under its file's name, once it has one)."""
+        document = self.document
+        key = str(document.path) if document.path else f"untitled-{id(document)}"
+        self._autosaver.watch(key, lambda: document.project, lambda: document.dirty, document.path)
 
     def _may_discard(self) -> bool:
         """Ask what to do with unsaved changes; False when the user cancels."""

@@ -3,32 +3,16 @@
 from __future__ import annotations
 
 import importlib.util
-import shutil
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from app.core.examples import example_path
-from app.core.project import Project, load_project
 from app.training import runs
 from app.training.events import Event
 from app.training.session import TrainingSession
 
 pytestmark = pytest.mark.slow  # each test trains a model
-
-
-@pytest.fixture
-def copy_example(tmp_path: Path) -> Callable[[str], Project]:
-    """Copy a bundled example into ``tmp_path`` and load it (its runs then go there too)."""
-
-    def copy(name: str) -> Project:
-        target = tmp_path / f"{name}.netloom"
-        shutil.copy(example_path(name), target)
-        return load_project(target)
-
-    return copy
 
 
 def epoch_logs(session: TrainingSession) -> list[dict]:

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from app.core.examples import example_path
 from app.core.graph import Graph
-from app.core.project import Project, load_project
+from app.core.project import Project
 from app.training import runs
 from app.training.events import Event
 from app.training.session import TrainingSession
@@ -22,18 +19,6 @@ from app.training.session import TrainingSession
 pytestmark = pytest.mark.slow  # each test trains a model
 
 RUN_FILES = (runs.RUN_FILE, runs.SETTINGS_FILE, runs.PROJECT_FILE, runs.HISTORY_FILE, runs.LAST_WEIGHTS)
-
-
-@pytest.fixture
-def copy_example(tmp_path: Path) -> Callable[[str], Project]:
-    """Copy a bundled example into ``tmp_path`` and load it (its runs then go there too)."""
-
-    def copy(name: str) -> Project:
-        target = tmp_path / f"{name}.netloom"
-        shutil.copy(example_path(name), target)
-        return load_project(target)
-
-    return copy
 
 
 def celsius(copy_example, samples: int = 400, **training) -> Project:
