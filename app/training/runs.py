@@ -24,80 +24,41 @@ import io
 import json
 import math
 import os
-import re
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from app.core.project import write_atomic
-
-RUNS_SUFFIX = ".runs"
-RUN_FILE, SETTINGS_FILE, PROJECT_FILE = "run.json", "settings.json", "project.netloom"
-HISTORY_FILE, BATCHES_FILE, STATE_FILE = "history.csv", "batches.csv", "state.json"
-BEST_WEIGHTS, LAST_WEIGHTS, OPTIMIZER_FILE = "best.weights.h5", "last.weights.h5", "optimizer.npz"
-TENSORBOARD_DIR = "tensorboard"
-RUNNING, FINISHED, STOPPED, FAILED = "running", "finished", "stopped", "failed"
-_RUN_NAME = re.compile(r"^(\d+)-")
-
-
-def runs_root(project_path: str | os.PathLike[str]) -> Path:
-    """The folder that holds a project's runs: ``digits.netloom`` -> ``digits.runs``."""
-    path = Path(project_path)
-    return path.with_name(path.stem + RUNS_SUFFIX)
-
-
-@dataclass
-class RunInfo:
-    """What ``run.json`` says about one run."""
-
-    path: Path
-    number: int
-    status: str
-    reason: str = ""
-    message: str = ""
-    started: str = ""
-    ended: str = ""
-    epochs_done: int = 0
-    final: dict[str, float] = field(default_factory=dict)
-    test: dict[str, float] = field(default_factory=dict)
-    continued_from: str | None = None
-
-    @property
-    def name(self) -> str:
-        """The folder name, e.g. ``003-20261123-184501``."""
-        return self.path.name
-
-
-def list_runs(project_path: str | os.PathLike[str]) -> list[RunInfo]:
-    """The runs of a project, oldest first; folders without a readable ``run.json`` are skipped."""
-    root = runs_root(project_path)
-    if not root.is_dir():
-        return []
-    runs = [read_run(folder) for folder in root.iterdir() if _RUN_NAME.match(folder.name) and folder.is_dir()]
-    return sorted((run for run in runs if run is not None), key=lambda run: (run.number, run.name))
-
-
-def read_run(folder: str | os.PathLike[str]) -> RunInfo | None:
-    """The ``RunInfo`` of a run folder, or None when its ``run.json`` is missing or damaged."""
-    path = Path(folder)
-    try:
-        data = json.loads((path / RUN_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if not isinstance(data, dict):
-        return None
-    match = _RUN_NAME.match(path.name)
-    return RunInfo(
-        path=path, number=int(match.group(1)) if match else 0, status=str(data.get("status", "")),
-        reason=str(data.get("reason", "")), message=str(data.get("message", "")),
-        started=str(data.get("started", "")), ended=str(data.get("ended", "")),
-        epochs_done=int(data.get("epochs_done", 0) or 0), final=dict(data.get("final") or {}),
-        test=dict(data.get("test") or {}), continued_from=data.get("continued_from"),
-    )
+from app.core.runs import (  # noqa: F401  (re-exported: the reading side lives in app.core.runs)
+    BATCHES_FILE,
+    BEST_WEIGHTS,
+    FAILED,
+    FINISHED,
+    HISTORY_FILE,
+    LAST_WEIGHTS,
+    OPTIMIZER_FILE,
+    PROJECT_FILE,
+    RUN_FILE,
+    RUN_NAME,
+    RUNNING,
+    RUNS_SUFFIX,
+    SETTINGS_FILE,
+    STATE_FILE,
+    STOPPED,
+    TENSORBOARD_DIR,
+    RunInfo,
+    column_names,
+    find_run,
+    history_columns,
+    list_runs,
+    read_history,
+    read_run,
+    run_weights,
+    runs_root,
+)
 
 
 class RunFolder:
@@ -115,7 +76,7 @@ class RunFolder:
         """Make the next numbered run folder under ``root`` (created when missing)."""
         base = Path(root)
         base.mkdir(parents=True, exist_ok=True)
-        numbers = [int(m.group(1)) for p in base.iterdir() if (m := _RUN_NAME.match(p.name))]
+        numbers = [int(m.group(1)) for p in base.iterdir() if (m := RUN_NAME.match(p.name))]
         number = max(numbers, default=0) + 1
         stamp = time.strftime("%Y%m%d-%H%M%S")
         while True:
@@ -146,7 +107,7 @@ class RunFolder:
 
     def write_history(self) -> None:
         """Write ``history.csv`` from the rows so far (a header only when there are none)."""
-        columns = _columns(self.history, first=("epoch",))
+        columns = column_names(self.history, first=("epoch",))
         write_atomic(self.file(HISTORY_FILE), _csv_text(columns, self.history))
 
     def add_batch(self, row: Mapping[str, Any]) -> None:
@@ -167,21 +128,6 @@ class RunFolder:
         with target.open("a", encoding="utf-8", newline="") as stream:
             stream.write(text)
         self._batch_rows.clear()
-
-
-def history_columns(history: Sequence[Mapping[str, Any]]) -> dict[str, list[float]]:
-    """Rows of epochs as columns: ``{"loss": [...], "val_loss": [...], ...}``."""
-    columns = _columns(history, first=("epoch",))
-    return {name: [row.get(name, math.nan) for row in history] for name in columns}
-
-
-def read_history(folder: str | os.PathLike[str]) -> list[dict[str, float]]:
-    """The rows of a run's ``history.csv`` as numbers (empty when there is none)."""
-    path = Path(folder) / HISTORY_FILE
-    if not path.is_file():
-        return []
-    with path.open(encoding="utf-8", newline="") as stream:
-        return [{k: _number(v) for k, v in row.items()} for row in csv.DictReader(stream)]
 
 
 # --------------------------------------------------------------- optimizer
@@ -226,13 +172,6 @@ def load_optimizer_state(optimizer: Any, trainable_variables: Sequence[Any], pat
 
 
 # ------------------------------------------------------------------ helpers
-def _columns(rows: Sequence[Mapping[str, Any]], first: Sequence[str] = ()) -> list[str]:
-    columns = list(first)
-    for row in rows:
-        columns += [key for key in row if key not in columns]
-    return columns
-
-
 def _csv_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], header: bool = True) -> str:
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=list(columns), restval="", extrasaction="ignore",
@@ -241,13 +180,6 @@ def _csv_text(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], header:
         writer.writeheader()
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def _number(text: str | None) -> float:
-    try:
-        return float(text) if text not in (None, "") else math.nan
-    except ValueError:
-        return math.nan
 
 
 def _plain(value: Any) -> Any:
