@@ -8,6 +8,11 @@ each metric and its ``val_`` twin, ``test_`` ones when there is a test
 set), ``status``, ``message`` and ``run_dir``. Ctrl+C stops after the
 current batch and keeps the weights.
 
+With ``TF_CONFIG`` naming several workers, each ``netloom train`` process
+is one worker of ``MultiWorkerMirroredStrategy`` (TensorFlow backend): all
+train the same model in step, each on its shard of every batch, and
+worker 0 (the chief) keeps the run folder.
+
 Exit status: 0 finished, 1 stopped (by Ctrl+C or a NaN loss), 2 failed.
 """
 
@@ -18,6 +23,7 @@ import json
 import math
 import os
 import sys
+import tempfile
 import time
 from typing import Any, TextIO
 
@@ -61,11 +67,19 @@ def run_train(args: argparse.Namespace) -> int:
     """Train ``args.file`` as the arguments say; return the exit status."""
     _choose_backend(getattr(args, "backend", None))
     from app.core.project import load_project
+    from app.training.devices import cluster_from_env
     from app.training.session import TrainingSession
 
     project = load_project(args.file)
     _apply_data_arguments(project, args.data, args.target)
-    session = TrainingSession(project, epochs=args.epochs, runs_dir=args.runs_dir)
+    cluster = cluster_from_env()
+    runs_dir = args.runs_dir
+    if cluster is not None:  # a worker of MultiWorkerMirroredStrategy; only the chief keeps the run
+        project.training = {**project.training, "distribute": "multi_worker"}
+        if not cluster.is_chief:
+            scratch = tempfile.TemporaryDirectory(prefix="netloom-worker-")
+            runs_dir = scratch.name
+    session = TrainingSession(project, epochs=args.epochs, runs_dir=runs_dir)
     if args.continue_from:
         session.continue_from(args.continue_from)
     out = sys.stderr if args.json else sys.stdout

@@ -30,6 +30,7 @@ from app.data.sources import load_source
 from app.training import events as ev
 from app.training import runs
 from app.training.compiling import make_metrics, make_optimizer, resolve_losses
+from app.training.devices import placement
 from app.training.schedules import has_variable_rate, learning_rate_at
 from app.training.settings import AUTO, TrainingSettings, mode_for
 
@@ -112,7 +113,9 @@ class Runner:
         try:
             self.folder = runs.RunFolder.create(self.runs_root)
             self._write_start(started)
-            event = self._train(started)
+            self.phase = "choosing the device"
+            with placement(self.settings, self.notes):
+                event = self._train(started)
         except Exception as error:  # The run must end as failed with the reason, whatever broke.
             event = self._fail(error, started)
         self._publish(event)
@@ -166,7 +169,7 @@ class Runner:
             ev.STARTED, run_dir=str(self.folder.path), epochs=total_epochs, initial_epoch=initial_epoch,
             steps_per_epoch=steps, samples=self._train_samples(data), batch_size=settings.batch_size,
             metrics=list(settings.metrics), loss=self.loss, notes=list(self.notes),
-            backend=keras.backend.backend(),
+            backend=keras.backend.backend(), device=settings.device, precision=settings.precision,
             continued_from=str(self.continue_from) if self.continue_from else None,
         )
         self.phase = "training"
@@ -264,7 +267,7 @@ class Runner:
         if len(model.outputs) > 1:
             metrics = {name: make_metrics(settings.metrics, self.loss, _num_classes(data))
                        for name in model.output_names}
-        model.compile(optimizer=optimizer, loss=self.loss, metrics=metrics)
+        model.compile(optimizer=optimizer, loss=self.loss, metrics=metrics, jit_compile=settings.jit_compile)
         self.fit_model = self._with_augmentation(model, data)
         self.rate = float(settings.learning_rate if rate is None else rate)
         self.iterations = 0
@@ -288,7 +291,8 @@ class Runner:
             return model
         wrapper = augmented_model(model, augment, _value_range(data), seed=self.settings.seed)
         metrics = make_metrics(self.settings.metrics, self.loss, _num_classes(data))
-        wrapper.compile(optimizer=model.optimizer, loss=self.loss, metrics=metrics)
+        wrapper.compile(optimizer=model.optimizer, loss=self.loss, metrics=metrics,
+                        jit_compile=self.settings.jit_compile)
         if not any(note.startswith("Augmentation:") for note in self.notes):
             names = ", ".join(type(layer).__name__ for layer in wrapper.layers[1:-1])  # input, ..., model
             self.notes.append(f"Augmentation: {names}, in training only.")

@@ -19,7 +19,13 @@ key is optional and falls back to the default below::
       "log_batches": false, "tensorboard": false, "stop_on_nan": true,
       "freeze": ["mobilenet"],
       "fine_tune": {"unfreeze": ["mobilenet"], "head_epochs": 3, "top_layers": null,
-                    "learning_rate": 1e-5}
+                    "learning_rate": 1e-5},
+      "device": "auto",                              ("cpu", "gpu", "gpu:1", ...)
+      "precision": "float32",                        (or "mixed_float16", "mixed_bfloat16")
+      "jit_compile": "auto",                         (or true / false: XLA on TensorFlow, jit on JAX)
+      "distribute": "none"                           ("all_gpus": MirroredStrategy on TensorFlow,
+                                                      DataParallel on JAX; "multi_worker":
+                                                      MultiWorkerMirroredStrategy from TF_CONFIG)
     }
 
 Schedules (``lr_schedule.kind``), with steps counted in batches:
@@ -79,6 +85,8 @@ METRIC_ALIASES = {
     "rmse": "root_mean_squared_error", "mape": "mean_absolute_percentage_error", "f1_score": "f1",
 }
 # Metrics where a larger value is better (checkpoint, early stopping and plateau follow this).
+PRECISIONS = ("float32", "mixed_float16", "mixed_bfloat16")
+DISTRIBUTIONS = ("none", "all_gpus", "multi_worker")
 HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "auc", "r2")
 
 
@@ -274,6 +282,10 @@ class TrainingSettings:
     stop_on_nan: bool = True
     freeze: list[str] = field(default_factory=list)
     fine_tune: FineTune | None = None
+    device: str = AUTO
+    precision: str = "float32"
+    jit_compile: bool | str = AUTO
+    distribute: str = "none"
     extra: dict[str, Any] = field(default_factory=dict)  # unknown keys, written back unchanged
 
     @classmethod
@@ -318,6 +330,10 @@ class TrainingSettings:
             "stop_on_nan": self.stop_on_nan,
             "freeze": list(self.freeze),
             "fine_tune": self.fine_tune.to_dict() if self.fine_tune else None,
+            "device": self.device,
+            "precision": self.precision,
+            "jit_compile": self.jit_compile,
+            "distribute": self.distribute,
         }
         return {**copy.deepcopy(self.extra), **data}
 
@@ -356,6 +372,18 @@ class TrainingSettings:
         if self.seed is not None:
             _check_int(self.seed, f"{where}.seed", 0)
         _check_names(self.freeze, f"{where}.freeze")
+        self._check_scale(where)
+
+    def _check_scale(self, where: str) -> None:
+        _require(isinstance(self.device, str) and _is_device(self.device), f"{where}.device",
+                 f"expected 'auto', 'cpu', 'gpu' or 'gpu:N'; received {self.device!r}")
+        self.device = self.device.lower()
+        _require(self.precision in PRECISIONS, f"{where}.precision",
+                 f"expected one of {', '.join(PRECISIONS)}; received {self.precision!r}")
+        _require(self.jit_compile == AUTO or isinstance(self.jit_compile, bool), f"{where}.jit_compile",
+                 f"expected 'auto', true or false; received {self.jit_compile!r}")
+        _require(self.distribute in DISTRIBUTIONS, f"{where}.distribute",
+                 f"expected one of {', '.join(DISTRIBUTIONS)}; received {self.distribute!r}")
 
     def _check_loss(self, where: str) -> None:
         losses = self.loss.items() if isinstance(self.loss, Mapping) else [("", self.loss)]
@@ -397,6 +425,13 @@ def top_k_of(name: str) -> int | None:
 def _require(condition: bool, where: str, message: str) -> None:
     if not condition:
         raise ValueError(f"{where}: {message}")
+
+
+def _is_device(text: str) -> bool:
+    kind, _, index = text.lower().partition(":")
+    if kind in (AUTO, "cpu", "gpu") and not index:
+        return True
+    return kind in ("cpu", "gpu") and index.isdigit()
 
 
 def _is_number(value: Any) -> bool:
