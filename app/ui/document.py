@@ -27,12 +27,13 @@ class Document(QObject):
 
     Signals: ``dirty_changed(bool)`` when the document becomes unsaved or saved,
     ``path_changed()`` after Save As, ``data_changed()`` when the data settings
-    changed (also by undo).
+    changed (also by undo), ``training_changed()`` likewise for the training settings.
     """
 
     dirty_changed = Signal(bool)
     path_changed = Signal()
     data_changed = Signal()
+    training_changed = Signal()
 
     def __init__(
         self,
@@ -82,6 +83,11 @@ class Document(QObject):
         """Use other data settings (the project's ``data`` section), as one undoable step."""
         self.undo.push(_SetData(self, data))
 
+    def set_training(self, training: dict[str, Any], text: str = "Change training settings") -> None:
+        """Use other training settings (the project's ``training`` section), as one undoable step."""
+        if training != self.project.training:
+            self.undo.push(_SetTraining(self, training, text))
+
     def save(self, path: str | Path | None = None) -> Path:
         """Write the project to ``path`` (or its own file) atomically; ``.netloom`` is added when missing."""
         target = Path(path) if path is not None else self.path
@@ -123,3 +129,23 @@ class _SetData(QUndoCommand):
         """Go back to the old settings."""
         self.document.project.data = copy.deepcopy(self.old)
         self.document.data_changed.emit()
+
+
+class _SetTraining(QUndoCommand):
+    """Replace the project's training settings; undo puts the old ones back."""
+
+    def __init__(self, document: Document, training: dict[str, Any], text: str) -> None:
+        super().__init__(text)
+        self.document = document
+        self.new = copy.deepcopy(training)
+        self.old = copy.deepcopy(document.project.training)
+
+    def redo(self) -> None:
+        """Use the new settings."""
+        self.document.project.training = copy.deepcopy(self.new)
+        self.document.training_changed.emit()
+
+    def undo(self) -> None:
+        """Go back to the old settings."""
+        self.document.project.training = copy.deepcopy(self.old)
+        self.document.training_changed.emit()
