@@ -86,13 +86,17 @@ class ActivationProbe:
 
     def outputs(self, sample: Any) -> dict[str, np.ndarray]:
         """Every layer's output for ``sample`` (one sample, no batch axis), by layer name, no batch axis."""
-        batch = batch_of_one(self.model, sample)
+        return {name: value[0] for name, value in self.batch_outputs(batch_of_one(self.model, sample)).items()}
+
+    def batch_outputs(self, batch: Any) -> dict[str, np.ndarray]:
+        """Every layer's output for a batch of samples (that fits the Input), by layer name, with batch axis."""
+        batch = np.asarray(batch, dtype="float32")
         with self._lock:
             values = self._probe(batch, training=False)
         values = values if isinstance(values, (list, tuple)) else [values]
-        found = {self.input_name: batch[0]}
+        found = {self.input_name: batch}
         for name, value in zip(self.layer_names[1:], values, strict=True):
-            found[name] = to_numpy(value)[0]
+            found[name] = to_numpy(value)
         return found
 
 

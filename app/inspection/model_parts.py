@@ -28,7 +28,7 @@ def weight_value(layer: Any, name: str) -> np.ndarray | None:
     """The value of ``layer``'s weight called ``name`` (``"kernel"``, ``"bias"``...) as NumPy, or None."""
     for variable in layer.weights:
         if variable.path.split("/")[-1] == name:
-            return to_numpy(variable.value)
+            return np.asarray(variable.numpy())
     return None
 
 

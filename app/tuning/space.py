@@ -96,13 +96,13 @@ class Parameter:
 
     def suggest(self, trial: Any) -> Any:
         """Ask an Optuna ``trial`` for this parameter and return the value in the setting's own terms."""
-        distribution = self.distribution()
-        if isinstance(distribution, od.CategoricalDistribution):
-            internal = trial.suggest_categorical(self.name, distribution.choices)
-        elif isinstance(distribution, od.IntDistribution):
-            internal = trial.suggest_int(self.name, distribution.low, distribution.high, log=distribution.log)
+        dist = self.distribution()
+        if isinstance(dist, od.CategoricalDistribution):
+            internal = trial.suggest_categorical(self.name, dist.choices)
+        elif isinstance(dist, od.IntDistribution):
+            internal = trial.suggest_int(self.name, dist.low, dist.high, log=dist.log)
         else:
-            internal = trial.suggest_float(self.name, distribution.low, distribution.high, log=distribution.log)
+            internal = trial.suggest_float(self.name, dist.low, dist.high, log=dist.log)
         return self.from_internal(internal)
 
     def to_internal(self, value: Any) -> Any:
@@ -349,7 +349,7 @@ def _check_parameter(p: Parameter) -> None:
                          f"received {format_value(p.low)}")
     if p.scale == INTEGER and p.log and p.low < 1:
         raise ValueError(f"{p.name}: a log-spread integer needs LOW of at least 1; received {p.low}")
-    if p.scale == ONE_MINUS_LOG and not (0 <= p.low and p.high < 1):
+    if p.scale == ONE_MINUS_LOG and not (p.low >= 0 and p.high < 1):
         raise ValueError(f"{p.name}: one-minus-log spreads 1 - 10^r and needs 0 <= LOW < HIGH < 1 "
                          f"(for example 0.9:0.999); received {format_value(p.low)}:{format_value(p.high)}")
 

@@ -81,6 +81,25 @@ class Series:
             self.top = max(self.top, float(finite.max()))
             self.bottom = min(self.bottom, float(finite.min()))
 
+    def extend_changes(self, xs: Iterable[float], ys: Iterable[float]) -> None:
+        """Add points where the value changes; a held value only moves its last point along.
+
+        A learning rate that holds for a million batches costs two points, not
+        a million, and is drawn the same.
+        """
+        x = np.asarray(list(xs) if not isinstance(xs, np.ndarray) else xs, dtype=np.float64)
+        y = np.asarray(list(ys) if not isinstance(ys, np.ndarray) else ys, dtype=np.float32)
+        if not len(x):
+            return
+        # A point in the middle of a flat run changes nothing drawn: drop it (the stored last
+        # point too, when the new points carry its run on).
+        if self.count >= 2 and self._y[self.count - 2] == self._y[self.count - 1] == y[0]:
+            self.count -= 1
+        before = np.concatenate(([self._y[self.count - 1]] if self.count else [np.nan], y[:-1]))
+        after = np.concatenate((y[1:], [np.nan]))
+        keep = ~((before == y) & (y == after))
+        self.extend(x[keep], y[keep])
+
     def clear(self) -> None:
         """Forget every point (the buffers shrink back)."""
         self.__init__()
@@ -138,6 +157,11 @@ class CurvePlot(pg.PlotWidget):
     change the range during the paint, which paints every plot twice. With
     ``from_zero`` the value axis starts at 0 (a constant learning rate is
     then a line near the top, not mid-air).
+
+    The wheel zooms and a drag pans; from then on the plot holds the range
+    the person chose (``following`` is False) and decimates only the part in
+    view, so zooming into a million batches shows every one of them.
+    Double-click goes back to following the whole run.
     """
 
     def __init__(self, title: str, x_label: str = "", parent: QWidget | None = None,
@@ -151,15 +175,17 @@ class CurvePlot(pg.PlotWidget):
         self._styles: dict[str, tuple[int, str]] = {}
         self._drawn: dict[str, int] = {}
         self._short: dict[str, bool] = {}
+        self.following = True
         self.setMenuEnabled(False)
-        self.setMouseEnabled(x=False, y=False)
         self.getPlotItem().disableAutoRange()
+        self.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._on_zoomed)
+        self.setToolTip("Scroll to zoom, drag to pan; double-click to see the whole run again")
         self.setMinimumSize(220, 160)
         self.getPlotItem().hideButtons()
         # No grid: the axes redraw whenever a growing curve moves the range, and grid lines
         # doubled that cost (6 ms instead of 3 per plot).
-        # The plot shows whole curves (no zoom), decimated by ``peak_decimate`` to a min/max pair
-        # per pixel column before pyqtgraph sees them; its own downsampling stays off.
+        # Curves are decimated by ``peak_decimate`` to a min/max pair per pixel column of the part
+        # in view before pyqtgraph sees them; its own downsampling stays off.
         self.getPlotItem().setDownsampling(auto=False)
         self.getPlotItem().setClipToView(False)
         # Bottom right where the values start at zero (a learning rate runs along the top).
@@ -223,17 +249,43 @@ class CurvePlot(pg.PlotWidget):
         changed = [name for name, series in self.series.items() if self._drawn[name] != series.count]
         if not changed:
             return
-        self._fit_range()  # first: the curves then take their data under the final range
-        width = max(int(self.getPlotItem().getViewBox().width()), 100)
+        if self.following:
+            self._fit_range()  # first: the curves then take their data under the final range
+        view = self.getPlotItem().getViewBox()
+        width = max(int(view.width()), 100)
+        left, right = view.viewRange()[0]
         for name in changed:
             series = self.series[name]
             self._drawn[name] = series.count
+            x, y = series.x, series.y
+            if not self.following:  # only the part in view, and one point either side of it
+                first = max(int(np.searchsorted(x, left)) - 1, 0)
+                last = int(np.searchsorted(x, right)) + 1
+                x, y = x[first:last], y[first:last]
             # A copy: pyqtgraph keeps the arrays it is given, and these would be views of buffers
             # that go on growing.
-            x, y = peak_decimate(series.x, series.y, width)
+            x, y = peak_decimate(x, y, width)
             self.items[name].setData(np.array(x), np.array(y))
             if self._short[name] != (series.count <= SHORT_CURVE):
                 self._style(name)
+
+    def follow(self) -> None:
+        """Show the whole run again, and keep showing it as it grows."""
+        self.following = True
+        self._redraw_all()
+
+    def _on_zoomed(self, *_: object) -> None:
+        self.following = False
+        self._redraw_all()
+
+    def _redraw_all(self) -> None:
+        for name in self._drawn:
+            self._drawn[name] = -1
+        self.refresh()
+
+    def mouseDoubleClickEvent(self, event: object) -> None:
+        """Double-click: back to the whole run."""
+        self.follow()
 
     def _fit_range(self) -> None:
         filled = [series for series in self.series.values() if series.count]

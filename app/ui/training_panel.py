@@ -3,8 +3,8 @@
 The panel owns one ``TrainingSession`` at a time (on a copy of the project,
 so editing the graph meanwhile changes nothing in the run). The session
 trains on its own thread; the panel drains its events on a timer about 30
-times a second on the GUI thread, at most ``EVENTS_PER_TICK`` per tick, so
-a fast model never floods the window. Curves keep every point in NumPy
+times a second on the GUI thread, in chunks of ``EVENTS_PER_CHUNK`` for at
+most ``TICK_BUDGET_S`` per tick, so a fast model never floods the window. Curves keep every point in NumPy
 buffers and are downsampled for drawing (``app.ui.curves``).
 
 Before training the learning-rate plot shows the schedule the run will
@@ -47,7 +47,8 @@ from app.ui.run_compare import compare_runs
 from app.ui.widgets import fill_table, make_table, muted_label, section
 
 DRAIN_INTERVAL_MS = 33
-EVENTS_PER_TICK = 20_000
+EVENTS_PER_CHUNK = 1_000
+TICK_BUDGET_S = 0.012  # a tick takes events for this long at most, then lets the window paint
 REDRAW_INTERVAL_S = 0.066  # one plot is redrawn at most this often (see _refresh_one_plot)
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
@@ -256,18 +257,24 @@ class TrainingPanel(QWidget):
         else:
             settings = TrainingSettings.from_dict({**copy.training, **dict(settings_override or {})})
         copy.training = settings.to_dict()
-        self._settings = settings
         self.project_path = copy.path
-        self.session = TrainingSession(copy, settings=settings, dataset=dataset)
+        session = TrainingSession(copy, settings=settings, dataset=dataset)
+        self.watch(session, settings)
+        session.start()
+        return session
+
+    def watch(self, source: Any, settings: TrainingSettings) -> None:
+        """Show the run whose events ``source.drain(limit)`` hands out (a ``TrainingSession``, or
+        any source of the same events, such as a tuning trial), trained with ``settings``."""
+        self._settings = settings
+        self.session = source
         self._sync_metric_plots(list(settings.metrics))
         self._reset_curves()
         self._set_status("Loading the data and building the model…")
         self.progress.setFormat("Starting…")
-        self.session.start()
         self._started_at = time.monotonic()
         self._timer.start()
         self._set_state(RUNNING)
-        return self.session
 
     def pause(self) -> None:
         """Hold the run after the current batch (all its state kept)."""
@@ -329,11 +336,29 @@ class TrainingPanel(QWidget):
 
     # ------------------------------------------------------------ events
     def drain_events(self) -> int:
-        """Take the session's waiting events (at most ``EVENTS_PER_TICK``) into the curves; their count."""
+        """Take the session's waiting events into the curves, for ``TICK_BUDGET_S`` at most; their count."""
         session = self.session
         if session is None:
             return 0
-        events = session.drain(EVENTS_PER_TICK)
+        deadline = time.perf_counter() + TICK_BUDGET_S
+        taken = 0
+        while True:
+            events = session.drain(EVENTS_PER_CHUNK)
+            taken += len(events)
+            terminal = self._take(events)
+            if terminal is not None:
+                self._show_progress()
+                self._on_end(terminal)
+                return taken
+            if len(events) < EVENTS_PER_CHUNK or time.perf_counter() >= deadline:
+                break
+        if taken:
+            self._show_progress()
+        self._refresh_one_plot()
+        return taken
+
+    def _take(self, events: list[ev.Event]) -> ev.Event | None:
+        """File ``events`` away (batches in bulk); the terminal one, if it is among them."""
         batches: list[dict[str, Any]] = []
         terminal: ev.Event | None = None
         for event in events:
@@ -362,13 +387,7 @@ class TrainingPanel(QWidget):
                 terminal = event
         if batches:
             self._on_batches(batches)
-        if events:
-            self._show_progress()
-        if terminal is not None:
-            self._on_end(terminal)
-        else:
-            self._refresh_one_plot()
-        return len(events)
+        return terminal
 
     def _refresh_one_plot(self) -> None:
         """Redraw the next plot with new points, one per tick.
@@ -406,7 +425,7 @@ class TrainingPanel(QWidget):
         self.batch_loss_plot.add_curve(LIVE + "smoothed", 0, TRAINING, "smoothed").extend(
             steps, [self._smoother(loss) for loss in losses])
         rates = [float(b["lr"]) for b in batches]
-        self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used").extend(steps, rates)
+        self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used").extend_changes(steps, rates)
         self._last_batch = batches[-1]
 
     def _on_epoch(self, data: dict[str, Any]) -> None:

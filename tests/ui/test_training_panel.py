@@ -72,8 +72,8 @@ def test_a_run_fills_the_curves_and_the_progress_and_ends_finished(qtbot, panel,
     assert panel.batch_loss_plot.point_count("live:smoothed") == steps
     assert panel.epoch_loss_plot.point_count("live:loss") == 3
     assert panel.epoch_loss_plot.point_count("live:val_loss") == 3
-    assert panel.lr_plot.point_count("live:lr") == steps
-    assert np.allclose(panel.lr_plot.series["live:lr"].y, 0.1)
+    lr = panel.lr_plot.series["live:lr"]  # a constant rate: its first and its latest step
+    assert list(lr.x) == [1, steps] and np.allclose(lr.y, 0.1)
     assert panel.epoch_loss_plot.series["live:loss"].y[-1] < panel.epoch_loss_plot.series["live:loss"].y[0]
     assert panel.progress.value() == PROGRESS_STEPS
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
@@ -185,6 +185,44 @@ def test_curves_keep_every_point_and_draw_a_downsampled_few(qtbot):
     assert len(series) == 200_000 and series.y[-1] == pytest.approx(np.sin(199.999), abs=1e-5)
     drawn_x, _ = plot.items["loss"].getData()
     assert len(drawn_x) < 5_000  # peak downsampling: about two points per pixel column
+
+
+def test_zooming_shows_every_point_in_view_and_double_click_follows_again(qtbot):
+    plot = CurvePlot("Loss", "batch")
+    qtbot.addWidget(plot)
+    plot.resize(500, 300)
+    plot.show()
+    series = plot.add_curve("loss")
+    x = np.arange(200_000, dtype=np.float64)
+    series.extend(x, np.sin(x / 1000))
+    plot.refresh()
+    view = plot.getPlotItem().getViewBox()
+    view.setRange(xRange=(1000, 1100), padding=0)
+    view.sigRangeChangedManually.emit(view.state["mouseEnabled"])  # what a wheel or a drag sends
+    assert not plot.following
+    drawn_x, _ = plot.items["loss"].getData()
+    assert drawn_x[0] <= 1000 and drawn_x[-1] >= 1100 and len(drawn_x) < 110  # every point in view
+    series.extend([200_000.0], [5.0])
+    plot.refresh()
+    assert view.viewRange()[0][1] < 2000  # a held zoom is not moved by new points
+
+    qtbot.mouseDClick(plot.viewport(), Qt.MouseButton.LeftButton)
+    assert plot.following
+    assert view.viewRange()[0][1] >= 200_000
+    assert len(plot.items["loss"].getData()[0]) < 5_000
+
+
+def test_a_held_value_costs_two_points_and_draws_the_same():
+    rng = np.random.default_rng(0)
+    x = np.arange(10_000, dtype=np.float64)
+    y = np.repeat(rng.choice([1e-3, 1e-4, 5e-4], size=20), 500).astype(np.float32)  # a step schedule
+    y[3000:3100] = np.linspace(1e-3, 1e-4, 100)  # and a ramp
+    series = Series()
+    for start in range(0, len(x), 37):  # arriving in uneven chunks, as batches are drained
+        series.extend_changes(x[start:start + 37], y[start:start + 37])
+    assert len(series) < 300
+    assert series.x[-1] == x[-1]
+    assert np.array_equal(np.interp(x, series.x, series.y), np.interp(x, x, y))
 
 
 def test_series_and_smoother():
