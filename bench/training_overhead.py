@@ -4,9 +4,12 @@ Trains the digits CNN (``resources/examples/digits-cnn.netloom``) on the
 digits training split tiled to about 5,000 samples, alternating:
 
 1. plain: ``to_keras`` + ``compile`` + ``model.fit(verbose=0)``;
-2. session: a ``TrainingSession`` (events, run folder, checkpoints) whose
-   events a second thread drains about 30 times a second and files away,
-   as the dashboard's timer does.
+2. session: a ``TrainingSession`` (events, run folder, checkpoints) with
+   the dashboard attached: the real ``TrainingPanel`` (offscreen), whose
+   timer drains the events and redraws the curves in this, the GUI thread.
+   Where PySide6 is missing (the GPU machines), a second thread drains the
+   events about 30 times a second and files them away instead
+   (``--dashboard thread``).
 
 Each run trains ``--epochs`` epochs; the first epoch (graph tracing) is the
 warm-up and left out: the rate is the samples of epochs 2..N over the time
@@ -86,8 +89,8 @@ def plain_rate(project, data, epochs: int) -> tuple[float, float]:
     return rates(marks, epochs, len(data.x_train))
 
 
-def session_rate(project, data, epochs: int, runs_dir: Path) -> tuple[float, float]:
-    """Samples/s (wall, CPU) of epochs 2..N of a ``TrainingSession`` drained at ~30 Hz by another thread."""
+def session_rate(project, data, epochs: int, runs_dir: Path, dashboard: str) -> tuple[float, float]:
+    """Samples/s (wall, CPU) of epochs 2..N of a ``TrainingSession`` with the dashboard attached."""
     from app.training.session import TrainingSession
 
     marks: list[tuple[float, float]] = []
@@ -97,6 +100,8 @@ def session_rate(project, data, epochs: int, runs_dir: Path) -> tuple[float, flo
             marks.append(clock())
 
     session = TrainingSession(project, epochs=epochs, dataset=data, runs_dir=runs_dir, listener=on_event)
+    if dashboard == "qt":
+        return qt_dashboard(session, marks, epochs, len(data.x_train))
     curves: dict[str, list[float]] = {"batch_loss": [], "epoch_loss": []}
     done = threading.Event()
 
@@ -125,13 +130,47 @@ def session_rate(project, data, epochs: int, runs_dir: Path) -> tuple[float, flo
     return rates(marks, epochs, len(data.x_train))
 
 
+def qt_dashboard(session, marks, epochs: int, samples: int) -> tuple[float, float]:
+    """Train ``session`` with a ``TrainingPanel`` (offscreen) draining it on its timer."""
+    from PySide6.QtWidgets import QApplication
+
+    from app.ui.training_panel import TrainingPanel
+
+    app = QApplication.instance() or QApplication([])
+    panel = TrainingPanel()
+    panel.resize(1200, 700)
+    panel.show()
+    ended: list[dict] = []
+    panel.finished.connect(ended.append)
+    panel.watch(session, session.settings)
+    session.start()
+    while not ended:
+        app.processEvents()
+        time.sleep(0.002)
+    panel.close()
+    if ended[0]["kind"] != "finished":
+        raise RuntimeError(f"the session ended {ended[0]['kind']}: {ended[0].get('message')}")
+    if panel.epoch_loss_plot.point_count("live:loss") != epochs:
+        raise RuntimeError("the dashboard missed epochs")
+    return rates(marks, epochs, samples)
+
+
 def main() -> int:
     """Run the benchmark and print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--tile", type=int, default=4, help="repeat the digits training split this often")
+    parser.add_argument("--dashboard", choices=("auto", "qt", "thread"), default="auto",
+                        help="qt: the real TrainingPanel, offscreen; thread: a drain thread (auto: qt if "
+                        "PySide6 is installed)")
     args = parser.parse_args()
+    if args.dashboard == "auto":
+        import importlib.util
+
+        args.dashboard = "qt" if importlib.util.find_spec("PySide6") else "thread"
+    if args.dashboard == "qt":
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     import keras
 
     from app.core.examples import example_path
@@ -140,12 +179,13 @@ def main() -> int:
     project = load_project(example_path("digits-cnn"))
     data = load_data(args.tile)
     print(f"backend {keras.backend.backend()}, {len(data.x_train)} training samples, "
-          f"batch {project.training['batch_size']}, {args.epochs} epochs per run (the first is warm-up)")
+          f"batch {project.training['batch_size']}, {args.epochs} epochs per run (the first is warm-up), "
+          f"dashboard: {args.dashboard}")
     wall, cpu = [], []
     with tempfile.TemporaryDirectory(prefix="netloom-bench-") as folder:
         for round_number in range(1, args.rounds + 1):
             plain = plain_rate(project, data, args.epochs)
-            session = session_rate(project, data, args.epochs, Path(folder))
+            session = session_rate(project, data, args.epochs, Path(folder), args.dashboard)
             wall.append(session[0] / plain[0])
             cpu.append(session[1] / plain[1])
             print(f"round {round_number}: plain {plain[0]:.0f} samples/s ({plain[1]:.0f} per CPU s), "

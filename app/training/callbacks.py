@@ -1,7 +1,12 @@
 """Keras callbacks of a training run: the bridge to the session, and resumable stock callbacks.
 
 ``Bridge`` forwards Keras's batch and epoch hooks to plain functions (the
-run's logic lives in ``app.training.runner``). ``ResumableEarlyStopping``
+run's logic lives in ``app.training.runner``). It reads each batch's logs
+a little late (``LOG_LAG_S``), inside ``BatchLogsAsTheyCome``: Keras would
+turn them into Python floats at once, which waits for the device to finish
+that batch, so the host could not queue the next steps meanwhile and a GPU
+would idle between them. Where a batch takes longer than the lag (a CPU,
+a big model) each batch is read when the next one ends. ``ResumableEarlyStopping``
 and ``ResumablePlateau`` are Keras's own callbacks whose counters (best
 value, epochs waited) can be saved and given back, so a continued run picks
 up where the last one stopped instead of starting its patience anew.
@@ -9,14 +14,37 @@ up where the last one stopped instead of starting its patience anew.
 
 from __future__ import annotations
 
+import collections
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 
+LOG_LAG_S = 0.025  # a batch's logs are read once they are this old (or once the next batch ended)
+MOST_WAITING = 256  # ...or once this many batches wait
+
+
+class BatchLogsAsTheyCome(keras.callbacks.CallbackList):
+    """A ``CallbackList`` that hands batch-end logs on as the backend made them (device values).
+
+    Its callbacks must not need Python floats at a batch end: ``Bridge``
+    reads them a batch later; Keras's stock epoch-level callbacks ignore them.
+    """
+
+    def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Pass ``logs`` on unconverted."""
+        for callback in self.callbacks:
+            callback.on_train_batch_end(batch, logs)
+
 
 class Bridge(keras.callbacks.Callback):
-    """Forwards Keras's hooks: the start of each epoch, the end of each training batch and of each epoch."""
+    """Forwards Keras's hooks: the start of each epoch, the end of each training batch and of each epoch.
+
+    A batch's end is forwarded at a later batch's end once ``LOG_LAG_S`` has
+    passed (or at the epoch's end, or training's), with its logs as Python
+    floats by then.
+    """
 
     def __init__(
         self,
@@ -28,18 +56,43 @@ class Bridge(keras.callbacks.Callback):
         self._on_epoch_begin = on_epoch_begin
         self._on_batch = on_batch
         self._on_epoch = on_epoch
+        self._waiting: collections.deque[tuple[float, int, dict[str, Any]]] = collections.deque()
 
     def on_epoch_begin(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
         """Forward the start of an epoch."""
         self._on_epoch_begin(epoch)
 
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Forward the end of a training batch (logs are Python floats here)."""
-        self._on_batch(batch, logs or {})
+        """Keep this batch's logs; forward the earlier batches whose time has come."""
+        now = time.perf_counter()
+        waiting = self._waiting
+        waiting.append((now, batch, dict(logs or {})))
+        due = 0
+        while due < len(waiting) - 1 and (
+            now - waiting[due][0] >= LOG_LAG_S or len(waiting) - due > MOST_WAITING
+        ):
+            due += 1
+        if due:
+            self._forward([waiting.popleft() for _ in range(due)])
+
+    def flush(self) -> None:
+        """Forward every batch still waiting."""
+        if self._waiting:
+            self._forward(list(self._waiting))
+            self._waiting.clear()
+
+    def _forward(self, entries: list[tuple[float, int, dict[str, Any]]]) -> None:
+        for (_, batch, _), logs in zip(entries, _python_logs([logs for _, _, logs in entries]), strict=True):
+            self._on_batch(batch, logs)
 
     def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
-        """Forward the end of an epoch (validation included)."""
+        """Forward the epoch's last batch, then the end of the epoch (validation included)."""
+        self.flush()
         self._on_epoch(epoch, logs or {})
+
+    def on_train_end(self, logs: dict[str, Any] | None = None) -> None:
+        """Forward a batch still waiting (training stopped inside an epoch)."""
+        self.flush()
 
 
 class ResumableEarlyStopping(keras.callbacks.EarlyStopping):
@@ -82,6 +135,31 @@ class ResumablePlateau(keras.callbacks.ReduceLROnPlateau):
         """The counters to save."""
         return {"wait": int(self.wait), "best": _number(self.best),
                 "cooldown_counter": int(self.cooldown_counter)}
+
+
+def _python_logs(batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each batch's logs with Python floats, read from the device in one transfer where possible."""
+    values = [value for logs in batches for value in logs.values()]
+    numbers: list[Any]
+    if values and not all(isinstance(value, (int, float)) for value in values):
+        try:  # one stacked copy instead of a device round trip per value (~0.3 ms each on a GPU)
+            numbers = [float(x) for x in keras.ops.convert_to_numpy(keras.ops.stack(values))]
+        except Exception:  # mixed shapes or dtypes (each backend raises its own error): one at a time
+            numbers = [_float_or_same(value) for value in values]
+    else:
+        numbers = values
+    result, position = [], 0
+    for logs in batches:
+        result.append(dict(zip(logs, numbers[position:position + len(logs)], strict=True)))
+        position += len(logs)
+    return result
+
+
+def _float_or_same(value: Any) -> Any:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return value
 
 
 def _number(value: Any) -> float | None:

@@ -137,6 +137,8 @@ class Runner:
     def _train(self, started: float) -> ev.Event:
         import keras
 
+        from app.training.callbacks import BatchLogsAsTheyCome
+
         settings = self.settings
         if settings.seed is not None:
             keras.utils.set_random_seed(settings.seed)
@@ -178,8 +180,9 @@ class Runner:
                 break
             if stage == 2 and self.stage == 1:
                 self._start_second_stage(model, data)
+            hooks = BatchLogsAsTheyCome(callbacks, add_history=True, model=self.fit_model)
             self.fit_model.fit(**self._fit_arguments(data), epochs=last, initial_epoch=first, verbose=0,
-                               callbacks=callbacks)
+                               callbacks=hooks)
             if self.fit_model.stop_training and (self.nan_at or self.control.stop_requested.is_set()):
                 break
             if self._early_stopping is not None and self._early_stopping.stopped_epoch > 0:

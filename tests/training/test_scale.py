@@ -31,7 +31,8 @@ def test_scale_settings_round_trip_and_refuse_bad_values():
                                            "jit_compile": False, "distribute": "all_gpus"})
     assert settings.to_dict()["device"] == "gpu:1"
     assert TrainingSettings.from_dict(settings.to_dict()) == settings
-    for key, value, message in (("device", "tpu", "training.device"), ("precision", "float8", "training.precision"),
+    for key, value, message in (("device", "tpu", "training.device"),
+                                ("precision", "float8", "training.precision"),
                                 ("jit_compile", "yes", "training.jit_compile"),
                                 ("distribute", "cloud", "training.distribute")):
         with pytest.raises(ValueError, match=message):
@@ -90,13 +91,15 @@ def _free_ports(count: int) -> list[int]:
     return ports
 
 
-@pytest.mark.skipif(keras.backend.backend() != "tensorflow", reason="MultiWorkerMirroredStrategy is TensorFlow's")
+@pytest.mark.skipif(keras.backend.backend() != "tensorflow",
+                    reason="MultiWorkerMirroredStrategy is TensorFlow's")
 def test_two_local_workers_train_one_model_in_step(copy_example, tmp_path):
     project = copy_example("celsius-to-fahrenheit").path
     cluster = {"worker": [f"localhost:{port}" for port in _free_ports(2)]}
     workers = []
     for index in range(2):
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3", "KERAS_BACKEND": "tensorflow",
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+               "KERAS_BACKEND": "tensorflow",
                "TF_CONFIG": json.dumps({"cluster": cluster, "task": {"type": "worker", "index": index}})}
         workers.append(subprocess.Popen(
             [sys.executable, "-m", "app", "train", str(project), "--epochs", "3", "--json"],
