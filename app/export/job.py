@@ -14,6 +14,7 @@ from app.core.graph import Graph
 from app.export.probe import Probe
 
 DEFAULT_OPSET = 17
+MIN_OPSET, MAX_OPSET = 9, 18  # what tf2onnx 1.17 writes; onnx_format.check_opset asks tf2onnx itself
 
 
 @dataclass

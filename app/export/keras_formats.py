@@ -12,7 +12,7 @@ from pathlib import Path
 
 from app.build.keras_builder import to_keras
 from app.export.job import ExportJob, Verified
-from app.export.layer_names import culprits
+from app.export.layer_names import culprits, key_sentence
 from app.export.probe import max_abs_diff, outputs_of
 from app.export.results import ExportError
 from app.export.weights import load_weights_checked
@@ -67,7 +67,8 @@ def _reloaded_diff(job: ExportJob, path: Path) -> float:
             reloaded = keras.saving.load_model(str(path), compile=False, safe_mode=True)
     except Exception as error:  # Keras reports unloadable files with many exception types.
         where = culprits(str(error), job.model)
-        raise ExportError(f"{path}: the written file does not load back{where}: {error}") from error
+        reason = key_sentence(str(error))
+        raise ExportError(f"{path}: the written file does not load back{where}: {reason}") from error
     return max_abs_diff(job.expected, outputs_of(reloaded, job.probe.raw_inputs))
 
 

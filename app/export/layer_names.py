@@ -56,9 +56,21 @@ def layers_in_message(message: str, model: Any) -> list[Any]:
 
 
 def culprits(message: str, model: Any) -> str:
-    """``" (layer 'x' (Weird))"``: the layers a loader's message names by name or class; '' when none."""
-    words = set(re.split(r"[/'\"\s:\[\]\(\),.`]+", message))
-    named = [layer for layer in layers_in_message(message, model)]
-    classes = [layer for layer in all_layers(model) if type(layer).__name__ in words and layer not in named]
-    found = [f"layer {layer.name!r} ({type(layer).__name__})" for layer in [*named, *classes]]
-    return f" ({', '.join(dict.fromkeys(found))})" if found else ""
+    """``" (layer 'x' (Weird))"``: the layers a loader's message names; '' when none.
+
+    A class named in quotes (``Could not locate class 'Weird'``) is the
+    strongest sign, so layers of such classes are named alone; otherwise
+    the layers whose names appear in the message.
+    """
+    quoted = set(re.findall(r"['\"`](\w+)['\"`]", message))
+    found = [layer for layer in all_layers(model) if type(layer).__name__ in quoted]
+    found = found or layers_in_message(message, model)
+    names = [f"layer {layer.name!r} ({type(layer).__name__})" for layer in found]
+    return f" ({', '.join(dict.fromkeys(names))})" if names else ""
+
+
+def key_sentence(message: str, limit: int = 400) -> str:
+    """The telling part of a long loader message: the sentence after ``Exception encountered:``."""
+    tail = message.rsplit("Exception encountered:", 1)[-1].strip()
+    sentence = re.split(r"(?<=\.)\s", tail, maxsplit=1)[0]
+    return sentence if len(sentence) <= limit else sentence[:limit] + "…"

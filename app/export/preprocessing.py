@@ -96,13 +96,15 @@ def _raw_dataset(model: Any, data: Mapping[str, Any], base_dir: Path | None) -> 
     """The project's data unscaled and shaped for the model, or None and why not."""
     if len(model.inputs) != 1:
         return None, "the model has several inputs"
+    if not data:
+        return None, "the project names no data"
     try:
         dataset = load_source({**data, "scaling": "none"}, base_dir)
         if not isinstance(dataset, Dataset):
             return None, "the data is streamed"
         return dataset.reshape_for(tuple(model.inputs[0].shape[1:])), ""
     except Exception as error:  # Any data problem only means the probe is generated instead.
-        return None, f"the project's data did not load: {error}"
+        return None, f"the project's data did not load or fit: {error}"
 
 
 def _statistics(x_train: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:

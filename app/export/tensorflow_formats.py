@@ -24,12 +24,12 @@ from app.export.results import ExportError
 ENDPOINT = "serve"
 
 
-def input_signature(model: Any) -> list[Any]:
-    """One ``tf.TensorSpec`` per model input, named after it, with a free batch axis."""
+def input_signature(model: Any, batch_size: int | None = None) -> list[Any]:
+    """One ``tf.TensorSpec`` per model input, named after it, with a free batch axis (or ``batch_size``)."""
     import tensorflow as tf
 
     return [
-        tf.TensorSpec((None, *tensor.shape[1:]), tensor.dtype, name=_input_name(tensor, index))
+        tf.TensorSpec((batch_size, *tensor.shape[1:]), tensor.dtype, name=_input_name(tensor, index))
         for index, tensor in enumerate(model.inputs)
     ]
 
@@ -39,11 +39,11 @@ def _input_name(tensor: Any, index: int) -> str:
     return name.split(":")[0].replace("/", "_")
 
 
-def serving_function(model: Any) -> Any:
+def serving_function(model: Any, batch_size: int | None = None) -> Any:
     """A ``tf.function`` that runs ``model`` in inference mode, traced for ``input_signature``."""
     import tensorflow as tf
 
-    signature = input_signature(model)
+    signature = input_signature(model, batch_size)
 
     @tf.function(input_signature=signature)
     def serve(*inputs: Any) -> Any:
@@ -52,13 +52,13 @@ def serving_function(model: Any) -> Any:
     return serve
 
 
-def write_saved_model(model: Any, folder: Path) -> None:
+def write_saved_model(model: Any, folder: Path, batch_size: int | None = None) -> None:
     """Write ``model`` as a SavedModel with the ``serve`` endpoint (also the default signature)."""
     import keras
 
     archive = keras.export.ExportArchive()
     archive.track(model)
-    archive.add_endpoint(ENDPOINT, serving_function(model))
+    archive.add_endpoint(ENDPOINT, serving_function(model, batch_size))
     archive.write_out(str(folder), verbose=False)
 
 
@@ -73,26 +73,46 @@ def export_savedmodel(job: ExportJob, path: Path) -> Verified:
 
 
 def export_tflite(job: ExportJob, path: Path) -> Verified:
-    """Convert to TFLite (through a scratch SavedModel), run the file in the interpreter, check it."""
+    """Convert to TFLite (through a scratch SavedModel), run the file in the interpreter, check it.
+
+    Recurrent layers keep their state in TensorFlow tensor lists, which
+    TFLite lowers only for a known batch size: when the free batch fails so,
+    the model is converted for a batch of one, and the note says it.
+    """
+    note = ""
+    try:
+        flatbuffer = _convert_tflite(job, None)
+    except ExportError as error:
+        if "TensorList" not in str(error.__cause__):
+            raise
+        flatbuffer, note = _convert_tflite(job, 1), "batch size fixed at 1 (recurrent layers need it)"
+    path.write_bytes(flatbuffer)
+    names = [spec.name for spec in input_signature(job.model)]
+    received = run_tflite(path, dict(zip(names, job.probe.raw_inputs, strict=True)), 1 if note else None)
+    return Verified(max_abs_diff(job.expected, received), note)
+
+
+def _convert_tflite(job: ExportJob, batch_size: int | None) -> bytes:
     import tensorflow as tf
 
     with tempfile.TemporaryDirectory(prefix="netloom-tflite-", dir=job.scratch) as scratch:
         folder = Path(scratch) / "savedmodel"
-        write_saved_model(job.model, folder)
+        write_saved_model(job.model, folder, batch_size)
         converter = tf.lite.TFLiteConverter.from_saved_model(str(folder))
         try:
-            flatbuffer = converter.convert()
+            return converter.convert()
         except Exception as error:  # The converter raises ConverterError and others.
             raise ExportError(f"TFLite cannot express the model{culprits(str(error), job.model)}: "
                               f"{_first_lines(str(error))}") from error
-    path.write_bytes(flatbuffer)
-    names = [spec.name for spec in input_signature(job.model)]
-    received = run_tflite(path, dict(zip(names, job.probe.raw_inputs, strict=True)))
-    return Verified(max_abs_diff(job.expected, received))
 
 
-def run_tflite(path: Path, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
-    """The outputs of the TFLite file for ``inputs`` (by input name), through its serving signature."""
+def run_tflite(
+    path: Path, inputs: dict[str, np.ndarray], batch_size: int | None = None
+) -> list[np.ndarray]:
+    """The outputs of the TFLite file for ``inputs`` (by input name), through its serving signature.
+
+    With ``batch_size`` (a file converted for a fixed batch) the samples go in batches of that size.
+    """
     import warnings
 
     import tensorflow as tf
@@ -100,8 +120,14 @@ def run_tflite(path: Path, inputs: dict[str, np.ndarray]) -> list[np.ndarray]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # tf.lite.Interpreter announces its move to LiteRT
         interpreter = tf.lite.Interpreter(model_path=str(path))
-    outputs = interpreter.get_signature_runner()(**inputs)
-    return [np.asarray(outputs[key]) for key in sorted(outputs, key=_output_rank)]
+    runner = interpreter.get_signature_runner()
+    count = len(next(iter(inputs.values())))
+    step = batch_size or count
+    parts = []
+    for start in range(0, count, step):
+        outputs = runner(**{name: array[start:start + step] for name, array in inputs.items()})
+        parts.append([np.asarray(outputs[key]) for key in sorted(outputs, key=_output_rank)])
+    return [np.concatenate(chunks) for chunks in zip(*parts, strict=True)]
 
 
 def _output_rank(key: str) -> tuple[int, str]:

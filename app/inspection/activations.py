@@ -86,10 +86,11 @@ class ActivationProbe:
 
     def outputs(self, sample: Any) -> dict[str, np.ndarray]:
         """Every layer's output for ``sample`` (one sample, no batch axis), by layer name, no batch axis."""
-        return {name: value[0] for name, value in self.batch_outputs(batch_of_one(self.model, sample)).items()}
+        batch = batch_of_one(self.model, sample)
+        return {name: value[0] for name, value in self.batch_outputs(batch).items()}
 
     def batch_outputs(self, batch: Any) -> dict[str, np.ndarray]:
-        """Every layer's output for a batch of samples (that fits the Input), by layer name, with batch axis."""
+        """Every layer's output for a batch of samples that fits the Input, by layer name, batch axis kept."""
         batch = np.asarray(batch, dtype="float32")
         with self._lock:
             values = self._probe(batch, training=False)
@@ -143,13 +144,15 @@ def summarize_activation(
     low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     common = {"layer_name": layer_name, "layer_type": layer_type, "shape": tuple(int(d) for d in array.shape),
               "values": array, "low": low, "high": high, "is_output": is_output}
-    if array.ndim == 0 or array.size == 1 and array.ndim <= 1:
+    if array.ndim == 0 or (array.size == 1 and array.ndim <= 1):
         return LayerActivation(kind=SCALAR, **common)
     if array.ndim == 1:
         names = tuple(class_names) if is_output and len(class_names) == len(array) else ()
-        return LayerActivation(kind=VECTOR, labels=names or tuple(str(i) for i in range(len(array))), **common)
+        labels = names or tuple(str(i) for i in range(len(array)))
+        return LayerActivation(kind=VECTOR, labels=labels, **common)
     if array.ndim == 2:
-        return LayerActivation(kind=SEQUENCE, maps=_unit(array.T, low, high)[None], grid_shape=(1, 1), **common)
+        heat = _unit(array.T, low, high)[None]
+        return LayerActivation(kind=SEQUENCE, maps=heat, grid_shape=(1, 1), **common)
     image = array
     while image.ndim > 3:
         image = image[image.shape[0] // 2]

@@ -51,11 +51,11 @@ class ClassificationReport:
     predicted_labels: np.ndarray
 
     def samples_in_cell(self, true_class: int, predicted_class: int) -> np.ndarray:
-        """The indices (into the evaluated split) of the samples of ``true_class`` predicted as ``predicted_class``."""
+        """Indices (in the evaluated split) of samples of ``true_class`` predicted as ``predicted_class``."""
         return np.flatnonzero((self.true_labels == true_class) & (self.predicted_labels == predicted_class))
 
     def per_class_rows(self) -> list[dict[str, Any]]:
-        """The per-class table, one dict per class: ``class``, ``precision``, ``recall``, ``f1``, ``support``."""
+        """A dict per class: ``class``, ``precision``, ``recall``, ``f1``, ``support``."""
         return [
             {"class": name, "precision": float(self.precision[i]), "recall": float(self.recall[i]),
              "f1": float(self.f1[i]), "support": int(self.support[i])}
@@ -134,8 +134,8 @@ class Evaluation:
 
     def to_dict(self) -> dict[str, Any]:
         """The evaluation as plain JSON data (what ``netloom evaluate --json`` prints)."""
-        data: dict[str, Any] = {"task": self.task, "samples": int(len(self.outputs)), "loss_name": self.loss_name,
-                                "loss": _plain(self.loss)}
+        data: dict[str, Any] = {"task": self.task, "samples": len(self.outputs),
+                                "loss_name": self.loss_name, "loss": _plain(self.loss)}
         if self.classification is not None:
             report = self.classification
             data.update(
@@ -154,13 +154,23 @@ class Evaluation:
 
 # --------------------------------------------------------------- predicting
 def predict(model: Any, x: Any, batch_size: int = BATCH_SIZE) -> np.ndarray:
-    """The model's outputs for ``x`` (an array of samples), computed ``batch_size`` at a time."""
-    outputs = model.predict(np.asarray(x), batch_size=batch_size, verbose=0)
-    return np.asarray(outputs[0] if isinstance(outputs, (list, tuple)) else outputs)
+    """The model's outputs for ``x`` (an array of samples), computed ``batch_size`` at a time.
+
+    The last batch is filled up to a whole one (and the extra outputs
+    dropped), so a compiling backend (JAX) compiles one batch shape, not two.
+    """
+    x = np.asarray(x)
+    count = len(x)
+    batch_size = max(min(batch_size, count), 1)
+    missing = -count % batch_size
+    if missing:
+        x = np.concatenate([x, np.repeat(x[-1:], missing, axis=0)])
+    outputs = model.predict(x, batch_size=batch_size, verbose=0)
+    return np.asarray(outputs[0] if isinstance(outputs, (list, tuple)) else outputs)[:count]
 
 
 def predict_batches(model: Any, batches: Iterable[Any]) -> tuple[np.ndarray, np.ndarray]:
-    """Outputs and targets over an iterable of ``(x, y)`` batches (a ``tf.data`` pipeline of an image folder)."""
+    """Outputs and targets over an iterable of ``(x, y)`` batches (an image folder's ``tf.data`` pipeline)."""
     from app.inspection.model_parts import to_numpy
 
     outputs, targets = [], []
@@ -199,7 +209,8 @@ def evaluate_outputs(
     outputs, targets = np.asarray(outputs), np.asarray(y)
     losses = per_sample_loss(loss, targets, outputs) if loss is not None else np.zeros(0)
     mean_loss = float(losses.mean()) if losses.size else float("nan")
-    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__ if loss else "")
+    loss_name = loss if isinstance(loss, str) else getattr(loss, "__name__", type(loss).__name__)
+    loss_name = loss_name if loss is not None else ""
     if task == REGRESSION:
         predicted = outputs.reshape(len(outputs), -1)[:, 0] if outputs.ndim > 1 else outputs
         return Evaluation(REGRESSION, outputs, targets, predicted.astype("float64"),

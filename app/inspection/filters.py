@@ -89,9 +89,8 @@ def inspectable_layers(model: Any) -> dict[str, str]:
     for layer in model.layers:
         if _kernel_of(layer) is not None:
             found[layer.name] = FILTERS
-        elif type(layer).__name__ in ("Dense", "EinsumDense") and weight_value(layer, "kernel") is not None:
-            if np.ndim(weight_value(layer, "kernel")) == 2:
-                found[layer.name] = MATRIX
+        elif type(layer).__name__ == "Dense" and np.ndim(weight_value(layer, "kernel")) == 2:
+            found[layer.name] = MATRIX
     return found
 
 
@@ -148,7 +147,7 @@ def _kernel_of(layer: Any) -> np.ndarray | None:
     if "Conv" not in kind:
         return None
     if kind.startswith("Depthwise") or kind.startswith("Separable"):
-        return weight_value(layer, "depthwise_kernel") if kind.startswith("Separable") else weight_value(layer, "kernel")
+        return weight_value(layer, "depthwise_kernel" if kind.startswith("Separable") else "kernel")
     kernel = weight_value(layer, "kernel")
     if kernel is None or kernel.ndim < 3:
         return None

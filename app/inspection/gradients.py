@@ -40,13 +40,14 @@ class Gradients:
 
 
 def value_and_gradients(model: Any, x: Any, function: ScoreFunction, weights: bool = True) -> Gradients:
-    """``function(model(x))`` and its gradients with respect to ``x`` and (``weights``) the trainable weights."""
+    """``function(model(x))`` and its gradients with respect to ``x`` and (``weights``) the trainables."""
     import keras
 
     backend = keras.backend.backend()
     helper = _HELPERS.get(backend)
     if helper is None:
-        raise RuntimeError(f"Gradients are not available on the {backend!r} backend; use tensorflow, jax or torch.")
+        raise RuntimeError(f"Gradients are not available on the {backend!r} backend; "
+                           "use tensorflow, jax or torch.")
     x = np.asarray(x, dtype="float32")
     variables = list(model.trainable_variables) if weights else []
     value, input_gradient, weight_gradients = helper(model, x, function, variables)
@@ -58,7 +59,7 @@ def value_and_gradients(model: Any, x: Any, function: ScoreFunction, weights: bo
 
 
 def loss_gradients(model: Any, x: Any, y: Any, loss: Any, weights: bool = True) -> Gradients:
-    """The mean ``loss`` (a Keras loss name, function or object) of ``model`` on ``(x, y)`` and its gradients."""
+    """The mean ``loss`` (a Keras loss name, function, object) of ``model`` on ``(x, y)``, with gradients."""
     import keras
     from keras import ops
 

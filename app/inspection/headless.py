@@ -66,7 +66,8 @@ def print_evaluation(result: dict[str, Any], out: TextIO) -> None:
     out.write(f"loss ({result['loss_name']}) {loss:.4g}\n" if loss is not None else "")
     if result["task"] == "regression":
         r2 = result.get("r2")
-        out.write(f"MAE {result['mae']:.4g}  RMSE {result['rmse']:.4g}  R² {'-' if r2 is None else f'{r2:.4f}'}\n")
+        r2_text = "-" if r2 is None else f"{r2:.4f}"
+        out.write(f"MAE {result['mae']:.4g}  RMSE {result['rmse']:.4g}  R² {r2_text}\n")
         return
     out.write(f"accuracy {result['accuracy']:.4f}\n\n")
     width = max([len(name) for name in result["classes"]] + [12])

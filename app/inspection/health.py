@@ -60,7 +60,7 @@ def __getattr__(name: str) -> Any:
 
 @dataclass(frozen=True)
 class LayerInfo:
-    """A recorded layer: its (node) ``name``, Keras ``type``, trainable ``weights`` count and ``activation``."""
+    """A recorded layer: (node) ``name``, Keras ``type``, trainable ``weights`` count, ``activation``."""
 
     name: str
     type: str
@@ -167,7 +167,8 @@ def write_health(folder: str | os.PathLike[str], history: HealthHistory) -> None
         "format": FORMAT, "bins": history.bins, "epochs": [int(e) for e in history.epochs],
         "layers": [vars(layer) for layer in history.layers],
         "loss": [_plain(v) for v in history.loss],
-        "statistics": {name: [[_plain(v) for v in row] for row in getattr(history, name)] for name in STATISTICS},
+        "statistics": {name: [[_plain(v) for v in row] for row in getattr(history, name)]
+                       for name in STATISTICS},
         "nan": history.nan.astype(bool).tolist(),
     }
     text = json.dumps(data, indent=1)
@@ -224,13 +225,16 @@ def judge(values: dict[str, float], nan: bool, largest_grad_norm: float) -> tupl
         if grad < VANISHING_GRADIENT:
             findings.append((RED, f"vanishing gradient (norm {grad:.1e})"))
         elif math.isfinite(largest_grad_norm) and grad < SMALL_GRADIENT_SHARE * largest_grad_norm:
-            findings.append((AMBER, f"gradient {largest_grad_norm / grad:.0f}x smaller than the largest layer's"))
+            share = largest_grad_norm / grad
+            findings.append((AMBER, f"gradient {share:.0f}x smaller than the largest layer's"))
         if grad > EXPLODING_GRADIENT:
-            findings.append((RED if grad > 100 * EXPLODING_GRADIENT else AMBER, f"large gradient (norm {grad:.1e})"))
+            level = RED if grad > 100 * EXPLODING_GRADIENT else AMBER
+            findings.append((level, f"large gradient (norm {grad:.1e})"))
     if math.isfinite(dead) and dead >= DEAD_AMBER:
         findings.append((RED if dead >= DEAD_RED else AMBER, f"{dead:.0%} of ReLU units dead"))
     if math.isfinite(saturated) and saturated >= SATURATED_AMBER:
-        findings.append((RED if saturated >= SATURATED_RED else AMBER, f"{saturated:.0%} of outputs saturated"))
+        level = RED if saturated >= SATURATED_RED else AMBER
+        findings.append((level, f"{saturated:.0%} of outputs saturated"))
     if math.isfinite(step) and step > STEP_RATIO_HIGH:
         findings.append((RED if step > 10 * STEP_RATIO_HIGH else AMBER,
                          f"updates large: {step:.0e} of the weights per step (about 1e-3 is healthy)"))
@@ -244,7 +248,7 @@ def judge(values: dict[str, float], nan: bool, largest_grad_norm: float) -> tupl
 
 # ------------------------------------------------------------------ helpers
 def _replace(target: Path, write: Any) -> None:
-    """Write through ``write(stream)`` to a temporary file beside ``target``, then rename it over ``target``."""
+    """Write through ``write(stream)`` to a temporary file beside ``target``, then rename it over it."""
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as stream:

@@ -26,7 +26,7 @@ import numpy as np
 from app.inspection import health as h
 from app.inspection.activations import ActivationProbe
 from app.inspection.gradients import loss_gradients
-from app.inspection.model_parts import leaf_layers, to_numpy
+from app.inspection.model_parts import leaf_layers
 
 SATURATING = ("sigmoid", "tanh")
 MAX_PROBE = 512  # probe samples used; a larger probe is cut
@@ -114,7 +114,7 @@ class HealthRecorder(keras.callbacks.Callback):
             "update_ratio": ratio, "step_update_ratio": ratio / steps if steps else math.nan,
             "dead_relu": h.dead_share(output) if activation == "relu" and output.size else math.nan,
             "saturation": h.saturated_share(output, activation) if activation in SATURATING else math.nan,
-            "nan": not (np.isfinite(weights).all() and np.isfinite(grads).all() and np.isfinite(output).all()),
+            "nan": not all(np.isfinite(values).all() for values in (weights, grads, output)),
         }
 
     def _history(self) -> h.HealthHistory:

@@ -28,10 +28,11 @@ def training_loss(training: Mapping[str, Any], model: Any, labels_one_hot: bool,
         wanted = next(iter(wanted.values()), AUTO)
     if wanted != AUTO:
         return reconcile_loss(str(wanted), labels_one_hot)[0]
-    layer = model.get_layer(model.output_names[0]) if getattr(model, "output_names", None) else model.layers[-1]
+    names = getattr(model, "output_names", None)
+    layer = model.get_layer(names[0]) if names else model.layers[-1]
     activation = getattr(getattr(layer, "activation", None), "__name__", None)
     units = int(model.outputs[0].shape[-1] or 0)
-    if activation == "softmax" and units > 1 or classification and units > 1 and activation != "sigmoid":
+    if (activation == "softmax" and units > 1) or (classification and units > 1 and activation != "sigmoid"):
         return DENSE_LOSS if labels_one_hot else SPARSE_LOSS
     if activation == "sigmoid":
         return "binary_crossentropy"

@@ -42,7 +42,9 @@ class Mistake:
         return not (self.true_name and self.true_name == self.predicted_name)
 
 
-def worst_mistakes(evaluation: Evaluation, count: int = DEFAULT_COUNT, wrong_only: bool = False) -> list[Mistake]:
+def worst_mistakes(
+    evaluation: Evaluation, count: int = DEFAULT_COUNT, wrong_only: bool = False
+) -> list[Mistake]:
     """The ``count`` samples with the highest loss, highest first (ties: lower index first).
 
     ``wrong_only`` keeps only misclassified samples. Raises

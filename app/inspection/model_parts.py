@@ -66,8 +66,8 @@ def batch_of_one(model: Any, sample: Any) -> np.ndarray:
     """
     wanted = single_input_shape(model)
     array = np.asarray(sample, dtype="float32")
-    fits = array.ndim == len(wanted) and all(w is None or w == h for h, w in zip(array.shape, wanted, strict=True))
-    if fits:
+    same = array.ndim == len(wanted)
+    if same and all(w is None or w == h for h, w in zip(array.shape, wanted, strict=True)):
         return array[None, ...]
     if None not in wanted and int(np.prod(wanted)) == array.size:
         return array.reshape((1, *wanted))

@@ -55,7 +55,7 @@ class GradCam:
 
 
 def saliency_map(model: Any, sample: Any, class_index: int | None = None) -> SaliencyMap:
-    """The gradient saliency of ``sample`` (no batch axis) for ``class_index`` (default: the predicted class)."""
+    """The gradient saliency of ``sample`` (no batch axis) for ``class_index`` (default: predicted)."""
     batch = batch_of_one(model, sample)
     index = _class_index(model, batch, class_index)
     gradients = value_and_gradients(model, batch, _class_score(index), weights=False)
@@ -66,7 +66,9 @@ def saliency_map(model: Any, sample: Any, class_index: int | None = None) -> Sal
     return SaliencyMap(index, gradients.value, gradient, _unit(size))
 
 
-def grad_cam(model: Any, sample: Any, class_index: int | None = None, layer_name: str | None = None) -> GradCam:
+def grad_cam(
+    model: Any, sample: Any, class_index: int | None = None, layer_name: str | None = None
+) -> GradCam:
     """Grad-CAM of ``sample`` for ``class_index`` (default: predicted) through ``layer_name``
     (default: the last layer with a 2-D feature-map output).
 
@@ -93,7 +95,8 @@ def grad_cam(model: Any, sample: Any, class_index: int | None = None, layer_name
     cam = np.maximum((features[0] * weights).sum(axis=-1), 0.0)
     heatmap = _unit(cam)
     height, width = batch.shape[1:3]
-    return GradCam(index, gradients.value, layer.name, heatmap, _unit(resize_bilinear(heatmap, (height, width))))
+    overlay = _unit(resize_bilinear(heatmap, (height, width)))
+    return GradCam(index, gradients.value, layer.name, heatmap, overlay)
 
 
 def last_feature_map_layer(model: Any) -> Any:

@@ -78,14 +78,14 @@ def run_tune(args: argparse.Namespace) -> int:
     from app.core.project import ProjectError, load_project
     from app.tuning.runner import TuningSession
 
-    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # our own lines report every trial
     try:
         project = load_project(args.file)
         session = TuningSession(project, search_settings(args))
     except (ValueError, ProjectError) as error:
         print(f"netloom: error: {error}", file=sys.stderr)
         return EXIT_FAILED
-    progress = TuneProgress(sys.stderr)
+    progress = TuneProgress(sys.stderr, live=sys.stderr.isatty())
     session.start()
     try:
         while not session.wait(DRAIN_INTERVAL):
@@ -96,10 +96,14 @@ def run_tune(args: argparse.Namespace) -> int:
         session.wait()
     progress.show(session.drain())
     result = session.result
-    results = session.results()
-    print_summary(results, sys.stdout)
-    if args.json:
-        print(json.dumps(results.to_dict()))
+    try:
+        results = session.results()
+    except Exception as error:  # a storage that cannot be read; the error below says why
+        print(f"netloom: cannot read the trials: {error}", file=sys.stderr)
+    else:
+        print_summary(results, sys.stdout)
+        if args.json:
+            print(json.dumps(results.to_dict()))
     if result is None or result.kind == training_events.FAILED:
         message = result.data["message"] if result else "the search ended without a result"
         print(f"netloom: error: {message}", file=sys.stderr)
@@ -109,12 +113,13 @@ def run_tune(args: argparse.Namespace) -> int:
 
 def search_settings(args: argparse.Namespace) -> Any:
     """The ``SearchSettings`` the arguments describe; ``ValueError`` for a bad one."""
-    from app.tuning.runner import Objective, SearchSettings, available_devices
+    from app.training.devices import gpus
+    from app.tuning.runner import Objective, SearchSettings
     from app.tuning.space import SearchSpace
 
     devices = None
     if args.devices == "auto":
-        devices = available_devices() or None
+        devices = gpus() or None
     elif args.devices:
         devices = [name.strip() for name in args.devices.split(",") if name.strip()]
     return SearchSettings(
@@ -142,17 +147,24 @@ def print_summary(results: Any, out: TextIO) -> None:
 
 
 class TuneProgress:
-    """Writes a line per trial (and per epoch of the trial in progress) from a search's events."""
+    """Writes a line per trial from a search's events; on a terminal (``live``) the epochs of the
+    trial in progress are redrawn in place on one line."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(self, out: TextIO, live: bool = False) -> None:
         self.out = out
+        self.live = live
+        self._width = 0
 
     def show(self, events: list[Any]) -> None:
         """Take the events drained since the last call and write them."""
         for event in events:
+            if event.kind == "trial_epoch":
+                if self.live:
+                    self._redraw(self._epoch_text(event.data))
+                continue
             text = self._text(event)
             if text:
-                self.out.write(text + "\n")
+                self._line(text)
         self.out.flush()
 
     def _text(self, event: Any) -> str | None:
@@ -163,9 +175,6 @@ class TuneProgress:
         if event.kind == "trial_started":
             where = f" on {data['device']}" if data.get("device") else ""
             return f"trial {data['number']}{where}: {_params_text(data['params'])}"
-        if event.kind == "trial_epoch":
-            value = "n/a" if data["value"] is None else f"{data['value']:.6g}"
-            return f"  trial {data['number']} epoch {data['epoch']}: objective {value}"
         if event.kind == "trial_ended":
             row = data["row"]
             value = "" if row["value"] is None else f" value {row['value']:.6g}"
@@ -175,6 +184,21 @@ class TuneProgress:
         if event.terminal:
             return f"{event.kind}: {data.get('message', '')}"
         return None
+
+    @staticmethod
+    def _epoch_text(data: dict[str, Any]) -> str:
+        value = "n/a" if data["value"] is None else f"{data['value']:.6g}"
+        return f"  trial {data['number']} epoch {data['epoch']}: objective {value}"
+
+    def _redraw(self, text: str) -> None:
+        self.out.write("\r" + text.ljust(self._width))
+        self._width = len(text)
+
+    def _line(self, text: str) -> None:
+        if self._width:
+            self.out.write("\r" + " " * self._width + "\r")
+            self._width = 0
+        self.out.write(text + "\n")
 
 
 def _params_text(params: dict[str, Any]) -> str:

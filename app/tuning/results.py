@@ -28,13 +28,22 @@ from typing import Any
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
-from app.tuning.space import INTEGER, LINEAR, Parameter, SearchSpace, format_value, space_from_specs
+from app.tuning.space import (
+    INTEGER,
+    LINEAR,
+    ONE_MINUS_LOG,
+    Parameter,
+    SearchSpace,
+    format_value,
+    space_from_specs,
+)
 
 COMPLETE, PRUNED, FAILED, RUNNING, WAITING, STOPPED = (
     "complete", "pruned", "failed", "running", "waiting", "stopped",
 )
 BORDER_MARGIN = 0.1  # the outer tenth of a range, on the parameter's own scale
 STUDY_ATTR = "netloom"  # the study's user attribute that holds the search settings
+INTERRUPTED, SURPLUS = "interrupted", "surplus"  # trial user attributes: cut short by a stop; dropped
 _STATES = {TrialState.COMPLETE: COMPLETE, TrialState.PRUNED: PRUNED, TrialState.FAIL: FAILED,
            TrialState.RUNNING: RUNNING, TrialState.WAITING: WAITING}
 
@@ -60,6 +69,7 @@ class TrialRow:
     run_dir: str | None = None
     message: str = ""
     device: str | None = None
+    worker: str | None = None  # HOST-PID of the process that ran it
     intermediate: dict[int, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -250,8 +260,10 @@ def refine(parameter: Parameter, center: Any, width: float,
         low, high = math.floor(low), math.ceil(high)
         if parameter.log:
             low = max(low, 1)
-    if parameter.scale == LINEAR and minimum is None and parameter.low >= 0 > low:
+    if parameter.scale in (LINEAR, ONE_MINUS_LOG) and minimum is None and parameter.low >= 0 > low:
         low = 0.0  # a range that started at 0 or above (a rate, a factor) does not turn negative
+    if parameter.scale == ONE_MINUS_LOG and high >= 1.0:
+        high = parameter.high
     if not low < high:
         return parameter
     return parameter.with_range(low, high)
@@ -261,7 +273,7 @@ def row_from_trial(trial: FrozenTrial, space: SearchSpace) -> TrialRow:
     """The table row of an Optuna trial (values converted back to the settings' own terms)."""
     attrs = trial.user_attrs
     state = _STATES.get(trial.state, str(trial.state.name).lower())
-    if state == FAILED and attrs.get("interrupted"):
+    if state == FAILED and attrs.get(INTERRUPTED):
         state = STOPPED
     duration = attrs.get("seconds")
     if duration is None and trial.datetime_start and trial.datetime_complete:
@@ -269,12 +281,13 @@ def row_from_trial(trial: FrozenTrial, space: SearchSpace) -> TrialRow:
     value = trial.value if trial.state in (TrialState.COMPLETE, TrialState.PRUNED) else None
     if value is None and state == PRUNED and trial.intermediate_values:
         value = trial.intermediate_values[max(trial.intermediate_values)]
-    params = dict(attrs.get("values") or space.values_of(trial.params))
+    internal = trial.params or trial.system_attrs.get("fixed_params") or {}  # a queued trial: fixed ones
+    params = dict(attrs.get("values") or space.values_of(internal))
     return TrialRow(
         number=trial.number, state=state, value=_finite(value), params=params,
         metrics={k: float(v) for k, v in (attrs.get("metrics") or {}).items() if v is not None},
         duration=duration, epochs=int(attrs.get("epochs", 0)), run_dir=attrs.get("run_dir"),
-        message=str(attrs.get("message", "")), device=attrs.get("device"),
+        message=str(attrs.get("message", "")), device=attrs.get("device"), worker=attrs.get("worker"),
         intermediate={int(k): float(v) for k, v in trial.intermediate_values.items()},
     )
 
@@ -285,9 +298,12 @@ def results_of(study: optuna.Study, space: SearchSpace | None = None) -> SearchR
     if space is None:
         space = space_from_specs(settings.get("space") or [])
     direction = "maximize" if study.direction == optuna.study.StudyDirection.MAXIMIZE else "minimize"
-    rows = [row_from_trial(t, space) for t in study.get_trials(deepcopy=False)]
-    return SearchResults(study.study_name, space, direction, settings.get("metric", "auto"),
-                         settings.get("strategy", ""), rows)
+    trials = [t for t in study.get_trials(deepcopy=False) if not t.user_attrs.get(SURPLUS)]
+    metric = settings.get("metric", "auto")
+    if metric == "auto":  # the metric the trials actually used (val_loss, or loss without validation)
+        metric = next((t.user_attrs["metric"] for t in trials if t.user_attrs.get("metric")), metric)
+    rows = [row_from_trial(t, space) for t in trials]
+    return SearchResults(study.study_name, space, direction, metric, settings.get("strategy", ""), rows)
 
 
 def load_results(storage: Any, study_name: str) -> SearchResults:

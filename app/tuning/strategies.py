@@ -23,6 +23,8 @@ same seed (the default, none, is the same everywhere).
 from __future__ import annotations
 
 import os
+import random
+import time
 import warnings
 from pathlib import Path
 from typing import Any
@@ -35,6 +37,7 @@ from app.tuning.space import SearchSpace
 GRID, RANDOM, BAYES = "grid", "random", "bayes"
 STRATEGIES = (GRID, RANDOM, BAYES)
 DB_SUFFIX = ".tuning.db"
+OPEN_ATTEMPTS = 4
 HEARTBEAT_SECONDS = 60  # a trial whose process died is failed (and retried) after twice this
 
 
@@ -80,6 +83,21 @@ def open_storage(url: str | None) -> optuna.storages.BaseStorage:
         raise ValueError(f"storage: expected a database URL such as sqlite:///search.db; received {url!r}")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    from sqlalchemy.exc import SQLAlchemyError
+
+    for attempt in range(OPEN_ATTEMPTS):
+        try:
+            return _rdb_storage(url)
+        except SQLAlchemyError:
+            # Processes started together race to create the tables of a new database; the loser
+            # finds them made a moment later.
+            if attempt == OPEN_ATTEMPTS - 1:
+                raise
+            time.sleep(0.2 + random.random())
+    raise AssertionError("unreachable")
+
+
+def _rdb_storage(url: str) -> optuna.storages.RDBStorage:
     with warnings.catch_warnings():  # the heartbeat is marked experimental; we rely on it knowingly
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return optuna.storages.RDBStorage(

@@ -24,6 +24,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from app.core.catalog import FLOAT, INT, TUPLE, Catalog, LayerSpec, UnknownLayerType
+from app.core.edits import Compound, SetParam
 from app.core.graph import Node
 from app.core.project import Project, project_from_dict
 from app.training.settings import (
@@ -40,7 +41,7 @@ OPTIMIZER = "optimizer"
 OPTIMIZER_PARAMS_KEY = "optimizer_params"
 _SECTIONS = {"lr_schedule": Schedule, "early_stopping": EarlyStopping, "checkpoint": Checkpoint,
              "fine_tune": FineTune}
-_OPEN_ZERO = (0.0, math.inf)  # above 0 (the bound itself is refused)
+_OPEN_ZERO = (1e-12, math.inf)  # above 0: the bound itself is refused, so the limit lies just inside
 # The allowed range of numeric training settings, for refined ranges: (low, high); None: no limit.
 _TRAINING_LIMITS: dict[str, tuple[float | None, float | None]] = {
     "learning_rate": _OPEN_ZERO, "batch_size": (1, None), "epochs": (1, None),
@@ -122,30 +123,61 @@ def apply_values(project: Project, values: Mapping[str, Any], catalog: Catalog |
     return copied
 
 
+@dataclass(frozen=True)
+class ValueChanges:
+    """What putting values into a project changes, as the window applies it in one undoable step.
+
+    ``graph_edits``: one ``SetParam`` per node param (``graph_edit()`` joins
+    them); ``training``: the whole new ``training`` section (None when no
+    training setting changes).
+    """
+
+    graph_edits: tuple[SetParam, ...]
+    training: dict[str, Any] | None
+
+    def graph_edit(self, description: str = "Apply tuned values") -> Compound | None:
+        """The node param changes as one edit, or None when there are none."""
+        return Compound(list(self.graph_edits), description) if self.graph_edits else None
+
+
+def value_changes(project: Project, values: Mapping[str, Any],
+                  catalog: Catalog | None = None) -> ValueChanges:
+    """The changes that put ``values`` (a trial's, say the best one's) into ``project``, checked first.
+
+    ``ValueError`` names a refused value; ``project`` itself is not changed.
+    """
+    changed = apply_values(project, values, catalog)
+    edits = []
+    for name, value in values.items():
+        target = resolve(changed, name, catalog)
+        if target.section == "node":
+            edits.append(SetParam(target.node_id, target.keys[0], copy.deepcopy(value)))
+    training_changed = any(name.startswith(TRAINING_PREFIX) for name in values)
+    return ValueChanges(tuple(edits), changed.training if training_changed else None)
+
+
 def current_values(project: Project, space: SearchSpace, catalog: Catalog | None = None) -> dict[str, Any]:
     """The project's present value of each parameter of ``space`` (None where unset)."""
-    settings = TrainingSettings.from_dict(project.training).to_dict()
-    values: dict[str, Any] = {}
-    for parameter in space:
-        target = resolve(project, parameter.name, catalog)
-        if target.section == "training":
-            value: Any = settings
-            for key in target.keys:
-                value = value.get(key) if isinstance(value, Mapping) else None
-            values[parameter.name] = value
-        else:
-            node = project.graph.node(target.node_id)
-            spec = target.layer.param(target.keys[0])
-            values[parameter.name] = node.params.get(target.keys[0], spec.default if spec else None)
-    return values
+    return {parameter.name: current_value(project, parameter.name, catalog) for parameter in space}
+
+
+def current_value(project: Project, name: str, catalog: Catalog | None = None) -> Any:
+    """The project's present value of parameter ``name`` (the default where unset; None if none)."""
+    target = resolve(project, name, catalog)
+    if target.section == "node":
+        spec = target.layer.param(target.keys[0])
+        return project.graph.node(target.node_id).params.get(target.keys[0], spec.default)
+    value: Any = TrainingSettings.from_dict(project.training).to_dict()
+    for key in target.keys:
+        value = value.get(key) if isinstance(value, Mapping) else None
+    return value
 
 
 def limits(project: Project, name: str, catalog: Catalog | None = None) -> tuple[float | None, float | None]:
     """The values parameter ``name`` may take at all, as (low, high); None where unbounded.
 
     A refined range is kept inside these. An open bound (a learning rate
-    must be above 0) is given as the bound itself; ``refine`` never moves a
-    range end onto it.
+    must be above 0) is given as a value just inside it (1e-12).
     """
     target = resolve(project, name, catalog)
     if target.section == "node":

@@ -77,7 +77,8 @@ def test_summaries_of_sequences_scalars_and_many_channels():
     wide = summarize_activation("c", "Conv2D", np.ones((4, 4, 100)))
     assert wide.maps.shape == (MAX_MAPS, 4, 4) and wide.grid_shape == (8, 8)
     assert np.all(wide.maps == 0)  # a constant output maps to 0
-    volume = summarize_activation("c3", "Conv3D", np.arange(5 * 2 * 2 * 3, dtype="float32").reshape(5, 2, 2, 3))
+    cube = np.arange(5 * 2 * 2 * 3, dtype="float32").reshape(5, 2, 2, 3)
+    volume = summarize_activation("c3", "Conv3D", cube)
     np.testing.assert_allclose(volume.maps[1] * volume.high, np.arange(60).reshape(5, 2, 2, 3)[2, :, :, 1])
 
 

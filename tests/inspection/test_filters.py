@@ -58,7 +58,7 @@ def test_every_kind_of_convolution_gives_tiles(layer, input_shape, tile_shape, c
     model = model_of(input_shape, keras.layers.Dense(input_shape[-1]), layer)
     grid = conv_filters(model, "k")
     assert grid.tiles.shape == (count, *tile_shape)
-    assert 0.0 <= grid.tiles.min() and grid.tiles.max() <= 1.0
+    assert grid.tiles.min() >= 0.0 and grid.tiles.max() <= 1.0
     assert inspectable_layers(model)["k"] == FILTERS
 
 
@@ -94,5 +94,5 @@ def test_asking_the_wrong_layer_says_what_there_is():
     model = model_of((4,), keras.layers.Dense(3, name="dense"))
     with pytest.raises(InspectionError, match="no convolution kernel"):
         conv_filters(model, "dense")
-    with pytest.raises(InspectionError, match="its layers are .*dense"):
+    with pytest.raises(InspectionError, match=r"its layers are .*dense"):
         dense_weights(model, "nothing")
