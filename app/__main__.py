@@ -97,9 +97,15 @@ def _parser() -> argparse.ArgumentParser:
     sub = command("export-script", _export_script, "write the model as a Python script (functional API)")
     sub.add_argument("file")
     sub.add_argument("-o", "--output", required=True, metavar="SCRIPT.py")
+    from app.export.headless import add_export_command
+    from app.inspection.headless import add_evaluate_command
     from app.training.headless import add_train_command
+    from app.tuning.headless import add_tune_command
 
     add_train_command(commands)
+    add_evaluate_command(commands)
+    add_tune_command(commands)
+    add_export_command(commands)
     sub = command("plugins", _plugins, "list the plugins (built-ins too), their status and what they add")
     sub.add_argument("--json", action="store_true", help="print a JSON list instead of text")
     return parser
@@ -112,7 +118,7 @@ def _with_open(argv: list[str], parser: argparse.ArgumentParser) -> list[str]:
     """Read ``netloom [options] FILE`` as ``netloom [options] open FILE``."""
     commands = {
         "open", "check", "summary", "import", "examples", "new", "export-script", "plugins", "train",
-        "-h", "--help",
+        "evaluate", "tune", "export", "-h", "--help",
     }
     index = 0
     while index < len(argv):

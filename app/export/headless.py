@@ -67,6 +67,10 @@ def run_export(args: argparse.Namespace) -> int:
         preprocessing=not args.no_preprocessing, overwrite=args.force,
     )
     out = sys.stderr if args.json else sys.stdout
+    try:  # -o names the folder to fill; it is made when missing, as other tools' -o does
+        Path(args.output).mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OSError(f"{args.output}: cannot create the destination folder ({error.strerror})") from None
     with tempfile.TemporaryDirectory(prefix="netloom-export-weights-") as scratch:
         project = load_document(args.file)
         if is_model_file(args.file):  # the model file's own weights, not fresh ones

@@ -3,10 +3,10 @@
 Keras 3 has no backend-neutral gradient, so ``value_and_gradients`` hands
 the work to the running backend's own tool: ``tf.GradientTape`` on
 TensorFlow, ``jax.value_and_grad`` over ``model.stateless_call`` on JAX,
-``torch.autograd.grad`` on PyTorch. The backend module is the one Keras has
-already imported, looked up by the name Keras reports; this module has no
-import of any backend of its own (the import contracts keep ``tensorflow``
-to ``app.data`` and ``app.export``).
+``torch.autograd.grad`` on PyTorch. Each helper imports its backend inside
+the function, so only the running one is loaded; the TensorFlow helper is
+the one named exception to "only app.data and app.export import
+tensorflow" (see the import contract in ``pyproject.toml``).
 
 The function to differentiate receives the model's outputs (a tensor, or a
 list for several outputs) and returns a scalar, written with ``keras.ops``
@@ -16,7 +16,6 @@ so it runs on every backend. The model runs with ``training=False``
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -74,13 +73,8 @@ def loss_gradients(model: Any, x: Any, y: Any, loss: Any, weights: bool = True) 
 
 
 # ---------------------------------------------------------- one per backend
-def _backend_module(name: str) -> Any:
-    """The backend's own module, which Keras imported when it started on that backend."""
-    return importlib.import_module(name)
-
-
 def _tensorflow(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any]) -> tuple[Any, ...]:
-    tf = _backend_module("tensorflow")
+    import tensorflow as tf
     inputs = tf.convert_to_tensor(x)
     with tf.GradientTape() as tape:
         tape.watch(inputs)
@@ -90,7 +84,7 @@ def _tensorflow(model: Any, x: np.ndarray, function: ScoreFunction, variables: l
 
 
 def _jax(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any]) -> tuple[Any, ...]:
-    jax = _backend_module("jax")
+    import jax
     chosen = {id(v) for v in variables}
     trainable = [v.value for v in model.trainable_variables]
     non_trainable = [v.value for v in model.non_trainable_variables]
@@ -106,7 +100,7 @@ def _jax(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any
 
 
 def _torch(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any]) -> tuple[Any, ...]:
-    torch = _backend_module("torch")
+    import torch
     from keras import ops
 
     inputs = ops.convert_to_tensor(x).detach().requires_grad_(True)

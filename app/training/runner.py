@@ -72,6 +72,7 @@ class Runner:
         dataset: Any = None,
         continue_from: Path | None = None,
         catalog: Catalog | None = None,
+        extra_callbacks: Callable[[Path, Any], list[Any]] | None = None,
     ) -> None:
         self.project = project
         self.settings = settings
@@ -81,6 +82,7 @@ class Runner:
         self.dataset = dataset
         self.continue_from = continue_from
         self.catalog = catalog
+        self.extra_callbacks = extra_callbacks
         self.folder: runs.RunFolder | None = None
         self.model: Any = None
         self.fit_model: Any = None  # what ``fit`` trains: the model, or the model behind augmentation
@@ -167,6 +169,8 @@ class Runner:
             self._restore(model, resume)
         self.good = Snapshot(model.get_weights(), _optimizer_values(model.optimizer), self._state())
         callbacks = self._callbacks(resume)
+        if self.extra_callbacks is not None:
+            callbacks = [*self.extra_callbacks(self.folder.path, data), *callbacks]
         self.publish(
             ev.STARTED, run_dir=str(self.folder.path), epochs=total_epochs, initial_epoch=initial_epoch,
             steps_per_epoch=steps, samples=self._train_samples(data), batch_size=settings.batch_size,

@@ -57,6 +57,7 @@ class TrainingSession:
         runs_dir: str | os.PathLike[str] | None = None,
         listener: Callable[[Event], None] | None = None,
         catalog: Catalog | None = None,
+        extra_callbacks: Callable[[Path, Any], list[Any]] | None = None,
     ) -> None:
         self.project = project
         self.settings = settings or TrainingSettings.from_dict(project.training)
@@ -67,6 +68,7 @@ class TrainingSession:
         self.runs_dir = Path(runs_dir) if runs_dir else _default_runs_dir(project)
         self.listener = listener
         self.catalog = catalog
+        self.extra_callbacks = extra_callbacks
         self._queue = EventQueue()
         self._control = Control()
         self._continue_from: Path | None = None
@@ -186,6 +188,7 @@ class TrainingSession:
         self._runner = Runner(
             self.project, self.settings, self._control, self._publish, self.runs_dir,
             dataset=self.dataset, continue_from=self._continue_from, catalog=self.catalog,
+            extra_callbacks=self.extra_callbacks,
         )
         self._runner.run()
 

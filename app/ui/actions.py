@@ -37,6 +37,8 @@ ACTIONS = (
     ActionSpec("save_as", "&File", "Save &As…", SK.SaveAs, "save_as", "Save the project to a new file"),
     ActionSpec("export_script", "&File", "Export Python &Script…", "Ctrl+E", "export_script",
                "Write the model as a plain Keras Python script", separator_before=True),
+    ActionSpec("export_model", "&File", "E&xport Model…", "Ctrl+Shift+E", "export_model",
+               "Export the model (.keras, .h5, SavedModel, ONNX, TFLite, ...), each file checked"),
     ActionSpec("quit", "&File", "&Quit", SK.Quit, "close", "Quit Netloom", separator_before=True),
     ActionSpec("cut", "&Edit", "Cu&t", SK.Cut, "cut", "Cut the selected layers", "canvas",
                separator_before=True),

@@ -192,6 +192,7 @@ class CurvePlot(pg.PlotWidget):
         offset = (-8, -8) if from_zero else (-8, 8)
         self.legend = self.getPlotItem().addLegend(offset=offset, labelTextSize="8pt")
         self.apply_palette(self.palette())
+        self._show_legend()
 
     # ------------------------------------------------------------ curves
     def add_curve(
@@ -268,6 +269,7 @@ class CurvePlot(pg.PlotWidget):
             self.items[name].setData(np.array(x), np.array(y))
             if self._short[name] != (series.count <= SHORT_CURVE):
                 self._style(name)
+        self._show_legend()
 
     def follow(self) -> None:
         """Show the whole run again, and keep showing it as it grows."""
@@ -355,8 +357,10 @@ class CurvePlot(pg.PlotWidget):
         self._show_legend()
 
     def _show_legend(self) -> None:
-        entries = sum(style != FAINT for _, style in self._styles.values())
-        self.legend.setVisible(entries > 0)
+        """A legend only for curves that have points (an empty plot shows no empty box)."""
+        entries = sum(style != FAINT and self.series[name].count > 0
+                      for name, (_, style) in self._styles.items())
+        self.legend.setVisible(entries > 0)  # both return at once when nothing changes
         self.legend.setColumnCount(2 if entries > 3 else 1)  # overlaid runs: a wide legend, not a tall one
 
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QTableWidgetItem,
     QVBoxLayout,
@@ -89,9 +90,10 @@ class ExportDialog(QDialog):
         settings = project.export or {}
 
         layout = QVBoxLayout(self)
-        layout.addWidget(self._formats_box(settings.get("formats")))
-        layout.addWidget(self._destination_box(settings.get("folder")))
-        layout.addWidget(self._options_box(settings))
+        for box in (self._formats_box(settings.get("formats")), self._destination_box(settings.get("folder")),
+                    self._options_box(settings)):
+            box.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)  # space goes below
+            layout.addWidget(box)
         self.progress = QProgressBar(visible=False)
         self.status = muted_label()
         self.table = make_table(RESULT_HEADERS)
@@ -101,6 +103,7 @@ class ExportDialog(QDialog):
         layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
+        layout.addStretch(0)  # while the table is hidden, the room stays under the options
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.export_button = self.buttons.addButton("Export", QDialogButtonBox.ButtonRole.ActionRole)
         self.export_button.setDefault(True)

@@ -42,10 +42,11 @@ from app.core.project import Project, ProjectError
 from app.core.summary import Summary
 from app.core.validation import CheckResult
 from app.data.augment import AugmentSettings
+from app.data.dataset import Dataset
 from app.data.sources import load_source
 from app.data.starter import fit_model_to_data, input_mismatch, project_from_data
 from app.plugins import current_registry, loaded_registry
-from app.training.session import PAUSED
+from app.training.session import PAUSED, RUNNING, STOPPING
 from app.ui.actions import ACTIONS, SK
 from app.ui.canvas import GraphScene, GraphView
 from app.ui.checker import CheckService
@@ -64,6 +65,7 @@ from app.ui.start_page import StartPage
 from app.ui.summary_panel import SummaryPanel
 from app.ui.tasks import TaskRunner
 from app.ui.training_panel import TrainingPanel
+from app.ui.training_settings import TrainingSettingsEditor
 from app.ui.widgets import count_text
 
 logger = logging.getLogger(__name__)
@@ -169,6 +171,10 @@ class MainWindow(QMainWindow):
         self.training = TrainingPanel()
         self.training.start_requested.connect(self.train)
         self.training.finished.connect(self._on_training_finished)
+        self.training.state_changed.connect(self._on_training_state)
+        self.training_settings = TrainingSettingsEditor()
+        self.training_settings.changed.connect(self._on_training_settings_edited)
+        self._training_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.history = QUndoView()
         self.history.setEmptyLabel("<opened>")
 
@@ -176,11 +182,14 @@ class MainWindow(QMainWindow):
         self.palette_dock = self._dock("Layers", "palette", self.palette, left)
         self.properties_dock = self._dock("Properties", "properties", self.properties, right)
         self.history_dock = self._dock("History", "history", self.history, right)
+        self.training_settings_dock = self._dock("Training settings", "training-settings",
+                                                 self.training_settings, right)
         self.problems_dock = self._dock("Problems", "problems", self.problems,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
         self.summary_dock = self._dock("Model summary", "summary", self.summary,
                                        Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.properties_dock, self.history_dock)
+        self.tabifyDockWidget(self.history_dock, self.training_settings_dock)
         self.data_dock = self._dock("Data", "data", self.data_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.training_dock = self._dock("Training", "training", self.training,
@@ -304,6 +313,7 @@ class MainWindow(QMainWindow):
         document.path_changed.connect(self._update_title)
         document.graph.changed.connect(self._on_graph_changed)
         document.data_changed.connect(self._load_data)
+        document.training_changed.connect(self._on_training_changed)
         self.history.setStack(document.undo)
         self.properties.set_node(None, None)
         self._checks.set_graph(document.graph)
@@ -312,7 +322,7 @@ class MainWindow(QMainWindow):
         self._update_title()
         self._on_graph_changed()
         self._load_data()
-        self.training.set_project(document.project, document.path)
+        self._on_training_changed()
 
     def set_document(self, document: Document) -> None:
         """Replace the shown document (the caller has asked about unsaved changes)."""
@@ -321,6 +331,7 @@ class MainWindow(QMainWindow):
         old.dirty_changed.disconnect(self._update_title)
         old.path_changed.disconnect(self._update_title)
         old.data_changed.disconnect(self._load_data)
+        old.training_changed.disconnect(self._on_training_changed)
         self.scene.selectionChanged.disconnect(self._on_selection_changed)
         self.scene.detach()
         self.scene = GraphScene(document.graph, self._push, self.catalog, self)
@@ -499,6 +510,9 @@ class MainWindow(QMainWindow):
         if generation != self._data_generation:
             return
         self.dataset = dataset
+        samples = len(dataset.x_train) if isinstance(dataset, Dataset) else 0
+        batch = int(self.project.training.get("batch_size") or 32)
+        self.training_settings.set_steps_per_epoch(-(-samples // batch) if samples else None)
         augmentation = self.project.data.get("augmentation")
         augment = AugmentSettings.from_dict(augmentation) if augmentation else None
         self.data_panel.set_dataset(dataset, augment)
@@ -514,6 +528,35 @@ class MainWindow(QMainWindow):
                 self.fit_model_to_data()
         elif mismatch:
             self.statusBar().showMessage(f"Data: {mismatch} (Data > Fit Model to Data)", 8000)
+
+    # --------------------------------------------------------------- training
+    def _on_training_settings_edited(self, training: dict[str, Any], text: str) -> None:
+        self.document.set_training(training, text)
+
+    def _on_training_changed(self) -> None:
+        """The training settings changed (an edit, undo, another document): the views follow."""
+        self.training_settings.set_settings(self.project.training)
+        self.training.set_project(self.project, self.document.path)
+        self._describe_graph_for_training()
+
+    def _describe_graph_for_training(self) -> None:
+        """Give the settings editor the output and node names (only when they changed: edits are many)."""
+        graph = self.graph
+        names = (tuple(node.name for node in graph.outputs()), tuple(node.name for node in graph.nodes))
+        if names == self._training_names:
+            return
+        self._training_names = names
+        self.training_settings.set_outputs(list(names[0]))
+        self.training_settings.set_node_names(list(names[1]))
+
+    def _on_training_state(self, state: str) -> None:
+        self.training_settings.set_enabled_for_run(state in (RUNNING, PAUSED, STOPPING))
+
+    def _on_devices_found(self, _tag: Any, devices: list[str]) -> None:
+        self.training_settings.set_devices(devices)
+
+    def _on_devices_failed(self, _tag: Any, message: str, _details: str) -> None:
+        self.statusBar().showMessage(f"Could not list the devices: {message}", 6000)
 
     def _on_data_failed(self, generation: int, message: str, details: str) -> None:
         if generation != self._data_generation:
@@ -595,6 +638,18 @@ class MainWindow(QMainWindow):
             QMessageBox.critical(self, "Could not export", str(error))
             return
         self.statusBar().showMessage(f"Wrote {path}", 4000)
+
+    def export_model(self) -> None:
+        """File > Export Model: the export dialog (formats, run, options; each file checked)."""
+        if self.catalog is None:
+            QMessageBox.information(self, "Still loading", "Keras is still loading; try again in a moment.")
+            return
+        from app.ui.export_dialog import ExportDialog
+
+        self.project.path = self.document.path  # the runs (and their weights) live beside the file
+        dialog = ExportDialog(self.project, self.catalog, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
 
     def cut(self) -> None:
         """Cut the selected layers to the clipboard."""
@@ -777,6 +832,7 @@ class MainWindow(QMainWindow):
         graph = self.graph
         layers, wires = count_text(len(graph), "layer"), count_text(len(graph.edges), "wire")
         self._graph_label.setText(f"{layers} · {wires}")
+        self._describe_graph_for_training()
         if self.keras_version is not None:
             self._check_label.setText("Checking…")
             self._previews.request(graph)
@@ -798,6 +854,9 @@ class MainWindow(QMainWindow):
         self._show_keras_status()
         self._previews.start()
         self._previews.request(self.graph)
+        from app.training.devices import available_devices
+
+        self._tasks.start("devices", available_devices, self._on_devices_found, self._on_devices_failed)
         self.keras_loaded.emit(backend, version)
 
     def _show_keras_status(self) -> None:

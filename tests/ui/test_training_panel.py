@@ -212,6 +212,18 @@ def test_zooming_shows_every_point_in_view_and_double_click_follows_again(qtbot)
     assert len(plot.items["loss"].getData()[0]) < 5_000
 
 
+def test_the_legend_shows_only_once_a_curve_has_points(qtbot):
+    plot = CurvePlot("Loss", "epoch")
+    qtbot.addWidget(plot)
+    assert not plot.legend.isVisibleTo(None)  # an empty plot has no empty legend box
+    series = plot.add_curve("loss", label="training")
+    plot.refresh()
+    assert not plot.legend.isVisibleTo(None)
+    series.append(1, 0.5)
+    plot.refresh()
+    assert plot.legend.isVisibleTo(None)
+
+
 def test_a_held_value_costs_two_points_and_draws_the_same():
     rng = np.random.default_rng(0)
     x = np.arange(10_000, dtype=np.float64)
