@@ -99,10 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("-o", "--output", required=True, metavar="SCRIPT.py")
     from app.export.headless import add_export_command
     from app.inspection.headless import add_evaluate_command
+    from app.inspection.health import health_callbacks
     from app.training.headless import add_train_command
     from app.tuning.headless import add_tune_command
 
-    add_train_command(commands)
+    add_train_command(commands, health_callbacks=health_callbacks)
     add_evaluate_command(commands)
     add_tune_command(commands)
     add_export_command(commands)

@@ -126,6 +126,24 @@ class Badge:
 
 
 # ------------------------------------------------------------- statistics
+def health_callbacks(run_dir: str | os.PathLike[str], data: Any, probe: int = 256) -> list[Any]:
+    """The callbacks that record a run's training health into ``run_dir``.
+
+    Pass it as a ``TrainingSession``'s ``extra_callbacks`` when the project's
+    ``training.record_health`` is on. The probe batch is the first ``probe``
+    validation samples (training samples without a validation split); data
+    without arrays (an image folder streamed from disk) records nothing.
+    """
+    x, y = getattr(data, "x_val", None), getattr(data, "y_val", None)
+    if x is None or y is None:
+        x, y = getattr(data, "x_train", None), getattr(data, "y_train", None)
+    if x is None or y is None:
+        return []
+    from app.inspection.health_recorder import HealthRecorder
+
+    return [HealthRecorder(run_dir, x[:probe], y[:probe])]
+
+
 def histogram(values: np.ndarray, bins: int = BINS) -> tuple[np.ndarray, np.ndarray]:
     """Counts and edges of the finite ``values`` over ``bins`` equal bins from their minimum to maximum."""
     finite = np.asarray(values, dtype="float64").reshape(-1)

@@ -25,6 +25,8 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
 from app.training import events as ev
@@ -34,12 +36,20 @@ BAR_WIDTH = 24
 DRAIN_INTERVAL = 0.1  # seconds between redraws
 
 
-def add_train_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Add ``train`` to a ``netloom`` subparsers object; its ``run`` default is ``run_train``."""
+def add_train_command(
+    subparsers: Any, health_callbacks: Callable[[Path, Any], list[Any]] | None = None
+) -> argparse.ArgumentParser:
+    """Add ``train`` to a ``netloom`` subparsers object; its ``run`` default is ``run_train``.
+
+    ``health_callbacks(run_dir, data)`` gives the callbacks that record
+    training health, used when the project's ``training.record_health`` is
+    on (the recorder lives in ``app.inspection``, which this package cannot
+    import: the caller hands it over).
+    """
     help_text = "train a project's model headless and keep the run beside the project"
     sub = subparsers.add_parser("train", help=help_text, description=help_text)
     add_train_arguments(sub)
-    sub.set_defaults(run=run_train)
+    sub.set_defaults(run=run_train, health_callbacks=health_callbacks)
     return sub
 
 
@@ -80,6 +90,8 @@ def run_train(args: argparse.Namespace) -> int:
             scratch = tempfile.TemporaryDirectory(prefix="netloom-worker-")
             runs_dir = scratch.name
     session = TrainingSession(project, epochs=args.epochs, runs_dir=runs_dir)
+    if session.settings.record_health:
+        session.extra_callbacks = getattr(args, "health_callbacks", None)
     if args.continue_from:
         session.continue_from(args.continue_from)
     out = sys.stderr if args.json else sys.stdout

@@ -17,6 +17,7 @@ key is optional and falls back to the default below::
                          "restore_best_weights": true},
       "checkpoint": {"best": true, "last": true, "monitor": "auto"},
       "log_batches": false, "tensorboard": false, "stop_on_nan": true,
+      "record_health": false,                        (histograms, gradient norms: see app.inspection)
       "freeze": ["mobilenet"],
       "fine_tune": {"unfreeze": ["mobilenet"], "head_epochs": 3, "top_layers": null,
                     "learning_rate": 1e-5},
@@ -280,6 +281,7 @@ class TrainingSettings:
     log_batches: bool = False
     tensorboard: bool = False
     stop_on_nan: bool = True
+    record_health: bool = False
     freeze: list[str] = field(default_factory=list)
     fine_tune: FineTune | None = None
     device: str = AUTO
@@ -328,6 +330,7 @@ class TrainingSettings:
             "log_batches": self.log_batches,
             "tensorboard": self.tensorboard,
             "stop_on_nan": self.stop_on_nan,
+            "record_health": self.record_health,
             "freeze": list(self.freeze),
             "fine_tune": self.fine_tune.to_dict() if self.fine_tune else None,
             "device": self.device,
@@ -367,7 +370,7 @@ class TrainingSettings:
         _check_int(self.batch_size, f"{where}.batch_size", 1)
         _check_int(self.epochs, f"{where}.epochs", 0)
         _check_number(self.validation_split, f"{where}.validation_split", 0.0, 1.0, high_open=True)
-        for name in ("shuffle", "log_batches", "tensorboard", "stop_on_nan"):
+        for name in ("shuffle", "log_batches", "tensorboard", "stop_on_nan", "record_health"):
             _check_bool(getattr(self, name), f"{where}.{name}")
         if self.seed is not None:
             _check_int(self.seed, f"{where}.seed", 0)

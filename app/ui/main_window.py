@@ -470,7 +470,10 @@ class MainWindow(QMainWindow):
         self.training_dock.show()
         self.training_dock.raise_()
         try:
-            self.training.start(self.project, dataset=self.dataset)
+            health = None
+            if self.project.training.get("record_health"):
+                from app.inspection.health import health_callbacks as health
+            self.training.start(self.project, dataset=self.dataset, extra_callbacks=health)
         except (RuntimeError, ValueError) as error:
             QMessageBox.warning(self, "Cannot train", str(error))
 

@@ -240,12 +240,13 @@ class TrainingPanel(QWidget):
         return self._state
 
     def start(self, project: Project, settings_override: Mapping[str, Any] | TrainingSettings | None = None,
-              dataset: Any = None) -> TrainingSession:
+              dataset: Any = None, extra_callbacks: Any = None) -> TrainingSession:
         """Train a copy of ``project``; returns the session. ``RuntimeError`` while a run is busy.
 
         ``settings_override``: a ``TrainingSettings``, or keys merged into the
         project's ``training`` section; ``dataset``: an already loaded dataset
-        (else the session loads the project's ``data`` section on its thread).
+        (else the session loads the project's ``data`` section on its thread);
+        ``extra_callbacks``: see ``TrainingSession`` (the training-health recorder).
         A bad setting raises ``ValueError`` naming the field.
         """
         if self.busy:
@@ -258,7 +259,7 @@ class TrainingPanel(QWidget):
             settings = TrainingSettings.from_dict({**copy.training, **dict(settings_override or {})})
         copy.training = settings.to_dict()
         self.project_path = copy.path
-        session = TrainingSession(copy, settings=settings, dataset=dataset)
+        session = TrainingSession(copy, settings=settings, dataset=dataset, extra_callbacks=extra_callbacks)
         self.watch(session, settings)
         session.start()
         return session

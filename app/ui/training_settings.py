@@ -769,6 +769,9 @@ class TrainingSettingsEditor(QWidget):
             ("tensorboard", "TensorBoard log", "Write TensorBoard logs into the run folder. Default: off."),
             ("stop_on_nan", "Stop on NaN", "Stop the run when the loss becomes NaN or infinite, keeping the "
              "last good weights. Default: on."),
+            ("record_health", "Record training health", "At each epoch's end, record per layer the "
+             "histograms of weights and gradients, the gradient norm, the update/weight ratio and dead "
+             "ReLUs, for the Inspect panel (costs a little time per epoch). Default: off."),
         ):
             self._add(form, _CheckField(key, label, tip), row_label=False)
 

@@ -28,3 +28,18 @@ def test_a_session_records_health_in_its_run_folder(tmp_path):
     assert weights.sum() == session.model.count_params()  # every trainable weight is in a histogram
     assert np.array_equal(history.weight_counts[-1].sum(axis=1), weights)
     assert np.isfinite(history.grad_norm[-1][weights > 0]).all()
+
+
+def test_netloom_train_records_health_when_the_project_asks(tmp_path, capsys):
+    import json
+
+    from app.__main__ import main
+    from app.core.project import save_project
+
+    project = load_project(example_path("celsius-to-fahrenheit"))
+    project.training = {**project.training, "record_health": True}
+    target = save_project(project, tmp_path / "celsius.netloom")
+    assert main(["train", str(target), "--epochs", "2", "--json"]) == 0
+    run_dir = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["run_dir"]
+    history = read_health(run_dir)
+    assert history is not None and len(history.epochs) == 2
