@@ -66,7 +66,9 @@ class Bridge(keras.callbacks.Callback):
         """Keep this batch's logs; forward the earlier batches whose time has come."""
         now = time.perf_counter()
         waiting = self._waiting
-        waiting.append((now, batch, dict(logs or {})))
+        logs = dict(logs or {})
+        _start_copies(logs)
+        waiting.append((now, batch, logs))
         due = 0
         while due < len(waiting) - 1 and (
             now - waiting[due][0] >= LOG_LAG_S or len(waiting) - due > MOST_WAITING
@@ -138,21 +140,16 @@ class ResumablePlateau(keras.callbacks.ReduceLROnPlateau):
 
 
 def _python_logs(batches: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each batch's logs with Python floats, read from the device in one transfer where possible."""
-    values = [value for logs in batches for value in logs.values()]
-    numbers: list[Any]
-    if values and not all(isinstance(value, (int, float)) for value in values):
-        try:  # one stacked copy instead of a device round trip per value (~0.3 ms each on a GPU)
-            numbers = [float(x) for x in keras.ops.convert_to_numpy(keras.ops.stack(values))]
-        except Exception:  # mixed shapes or dtypes (each backend raises its own error): one at a time
-            numbers = [_float_or_same(value) for value in values]
-    else:
-        numbers = values
-    result, position = [], 0
-    for logs in batches:
-        result.append(dict(zip(logs, numbers[position:position + len(logs)], strict=True)))
-        position += len(logs)
-    return result
+    """Each batch's logs with Python floats (backend scalars converted; anything else as it is)."""
+    return [{key: _float_or_same(value) for key, value in logs.items()} for logs in batches]
+
+
+def _start_copies(logs: Mapping[str, Any]) -> None:
+    """Start copying device values to the host now, so reading them later does not wait (JAX)."""
+    for value in logs.values():
+        copy = getattr(value, "copy_to_host_async", None)
+        if copy is not None:
+            copy()
 
 
 def _float_or_same(value: Any) -> Any:
