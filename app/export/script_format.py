@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -63,7 +64,8 @@ def export_python(job: ExportJob, path: Path) -> Verified:
         with np.load(folder / "outputs.npz") as data:
             received = [data[f"arr_{i}"] for i in range(len(data.files))]
     # The script compiles its model, the graph's model is not compiled: compare the architectures.
-    difference = first_difference(json.loads(job.core_model.to_json())["config"], config["config"])
+    difference = first_difference(canonical_names(json.loads(job.core_model.to_json())["config"]),
+                                  canonical_names(config["config"]))
     if difference:
         raise ExportError(f"{path}: the script builds another model than the graph: {difference}")
     note = "rebuilds the graph's model; the baked-in preprocessing is not part of it" if job.baked else ""
@@ -85,6 +87,27 @@ def _run_check(script: Path, folder: Path) -> None:
         lines = [line for line in process.stderr.strip().splitlines() if line.strip()]
         last = lines[-1] if lines else f"exit status {process.returncode}"
         raise ExportError(f"{script}: the script failed when run: {last}")
+
+
+# Names Keras makes up for layers and models nobody named; their number depends on how many
+# were made before in the process (a fresh interpreter says input_layer, this one input_layer_5).
+_AUTO_NAME = re.compile(r"^(input_layer|functional|sequential|model)(_\d+)?$")
+
+
+def canonical_names(config: Any) -> Any:
+    """``config`` with Keras's made-up names numbered by first appearance (``input_layer#0``, ...)."""
+    seen: dict[str, str] = {}
+
+    def rename(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {key: rename(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [rename(item) for item in value]
+        if isinstance(value, str) and (match := _AUTO_NAME.match(value)):
+            return seen.setdefault(value, f"{match.group(1)}#{len(seen)}")
+        return value
+
+    return rename(config)
 
 
 def first_difference(expected: Any, received: Any, where: str = "config") -> str:

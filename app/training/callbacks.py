@@ -41,9 +41,11 @@ class BatchLogsAsTheyCome(keras.callbacks.CallbackList):
 class Bridge(keras.callbacks.Callback):
     """Forwards Keras's hooks: the start of each epoch, the end of each training batch and of each epoch.
 
-    A batch's end is forwarded at a later batch's end once ``LOG_LAG_S`` has
+    A batch's end is forwarded at a later batch's end once ``lag_s`` has
     passed (or at the epoch's end, or training's), with its logs as Python
-    floats by then.
+    floats by then. With ``lag_s`` 0 each batch is forwarded when the next
+    one ends, the same batch on every machine (the workers of a multi-worker
+    run must stop at the same batch).
     """
 
     def __init__(
@@ -51,8 +53,10 @@ class Bridge(keras.callbacks.Callback):
         on_epoch_begin: Callable[[int], None],
         on_batch: Callable[[int, dict[str, Any]], None],
         on_epoch: Callable[[int, dict[str, Any]], None],
+        lag_s: float = LOG_LAG_S,
     ) -> None:
         super().__init__()
+        self.lag_s = lag_s
         self._on_epoch_begin = on_epoch_begin
         self._on_batch = on_batch
         self._on_epoch = on_epoch
@@ -71,7 +75,7 @@ class Bridge(keras.callbacks.Callback):
         waiting.append((now, batch, logs))
         due = 0
         while due < len(waiting) - 1 and (
-            now - waiting[due][0] >= LOG_LAG_S or len(waiting) - due > MOST_WAITING
+            now - waiting[due][0] >= self.lag_s or len(waiting) - due > MOST_WAITING
         ):
             due += 1
         if due:

@@ -325,7 +325,7 @@ class Runner:
     def _callbacks(self, resume: dict[str, Any]) -> list[Any]:
         import keras
 
-        from app.training.callbacks import Bridge, ResumableEarlyStopping, ResumablePlateau
+        from app.training.callbacks import LOG_LAG_S, Bridge, ResumableEarlyStopping, ResumablePlateau
 
         settings = self.settings
         items: list[Any] = []
@@ -351,7 +351,8 @@ class Runner:
                               f"installed (pip install {' '.join(missing)})")
         elif settings.tensorboard:
             items.append(keras.callbacks.TensorBoard(log_dir=str(self.folder.file(runs.TENSORBOARD_DIR))))
-        items.append(Bridge(self._on_epoch_begin, self._on_batch, self._on_epoch))
+        lag = 0.0 if settings.distribute == "multi_worker" else LOG_LAG_S
+        items.append(Bridge(self._on_epoch_begin, self._on_batch, self._on_epoch, lag_s=lag))
         return items
 
     def _fit_arguments(self, data: Any) -> dict[str, Any]:
@@ -475,7 +476,11 @@ class Runner:
                 self.best_weights = weights if self.settings.checkpoint.best else None
         self.good = Snapshot(weights, _optimizer_values(model.optimizer), self._state())
         now = time.perf_counter()
-        if self.settings.checkpoint.last and now - self._last_write >= WRITE_COST_FACTOR * self._write_cost:
+        # The workers of a multi-worker run must take the same steps (setting weights is a collective
+        # broadcast there), so they write every epoch instead of when the clock says.
+        due = self.settings.distribute == "multi_worker" or (
+            now - self._last_write >= WRITE_COST_FACTOR * self._write_cost)
+        if self.settings.checkpoint.last and due:
             self._write_checkpoint(best_is_current=improved)
             self._write_cost = time.perf_counter() - now
             self._last_write = time.perf_counter()

@@ -66,6 +66,7 @@ from app.ui.summary_panel import SummaryPanel
 from app.ui.tasks import TaskRunner
 from app.ui.training_panel import TrainingPanel
 from app.ui.training_settings import TrainingSettingsEditor
+from app.ui.tuning_panel import TuningPanel
 from app.ui.widgets import count_text
 
 logger = logging.getLogger(__name__)
@@ -172,6 +173,8 @@ class MainWindow(QMainWindow):
         self.training.start_requested.connect(self.train)
         self.training.finished.connect(self._on_training_finished)
         self.training.state_changed.connect(self._on_training_state)
+        self.tuning = TuningPanel()
+        self.tuning.show_run_curves.connect(self._show_trial_curves)
         self.training_settings = TrainingSettingsEditor()
         self.training_settings.changed.connect(self._on_training_settings_edited)
         self._training_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -194,8 +197,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.training_dock = self._dock("Training", "training", self.training,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tuning_dock = self._dock("Tuning", "tuning", self.tuning, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.tabifyDockWidget(self.summary_dock, self.data_dock)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
+        self.tabifyDockWidget(self.training_dock, self.tuning_dock)
         self.properties_dock.raise_()
         self.summary_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [250, 330], Qt.Orientation.Horizontal)
@@ -323,6 +328,7 @@ class MainWindow(QMainWindow):
         self._on_graph_changed()
         self._load_data()
         self._on_training_changed()
+        self.tuning.set_document(document)
 
     def set_document(self, document: Document) -> None:
         """Replace the shown document (the caller has asked about unsaved changes)."""
@@ -554,6 +560,12 @@ class MainWindow(QMainWindow):
 
     def _on_training_state(self, state: str) -> None:
         self.training_settings.set_enabled_for_run(state in (RUNNING, PAUSED, STOPPING))
+
+    def _show_trial_curves(self, run_dir: str) -> None:
+        """A tuning trial's curves, over the dashboard's."""
+        if self.training.overlay_run(run_dir):
+            self.training_dock.show()
+            self.training_dock.raise_()
 
     def _on_devices_found(self, _tag: Any, devices: list[str]) -> None:
         self.training_settings.set_devices(devices)
@@ -852,6 +864,7 @@ class MainWindow(QMainWindow):
         self.view.set_catalog(catalog)
         self.start_page.set_catalog(catalog)
         self.palette.set_catalog(catalog)
+        self.tuning.set_catalog(catalog)
         self.properties.set_catalog(catalog)
         self._refresh_blocks()
         self._show_keras_status()
@@ -970,9 +983,10 @@ class MainWindow(QMainWindow):
         if self._ask_on_close and not self._may_discard():
             event.ignore()
             return
-        if self._ask_on_close and self.training.busy:
-            answer = QMessageBox.question(self, "Training is running",
-                                          "Stop the run and close? The weights reached so far are kept.")
+        if self._ask_on_close and (self.training.busy or self.tuning.busy):
+            what = "Training" if self.training.busy else "A hyperparameter search"
+            answer = QMessageBox.question(self, f"{what} is running",
+                                          "Stop it and close? What was reached so far is kept.")
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
@@ -984,6 +998,7 @@ class MainWindow(QMainWindow):
         self._checks.stop()
         self._previews.stop()
         self.training.shutdown()
+        self.tuning.shutdown()
         self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)

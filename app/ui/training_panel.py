@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.core.project import Project, project_from_dict
 from app.training import events as ev
-from app.training.runs import RUN_FILE, RunInfo, list_runs, read_history
+from app.training.runs import RUN_FILE, RunInfo, list_runs, read_history, read_run
 from app.training.schedules import schedule_points
 from app.training.session import PAUSED, RUNNING, STOPPING, TrainingSession
 from app.training.settings import TrainingSettings
@@ -541,6 +541,18 @@ class TrainingPanel(QWidget):
             self._overlay(by_name[name], index + 2)
         for plot in self.plots:
             plot.refresh()
+
+    def overlay_run(self, folder: str | Path) -> bool:
+        """Overlay the epoch curves of the run in ``folder`` (a tuning trial's); False when unreadable."""
+        run = read_run(folder)
+        if run is None:
+            return False
+        for plot in self.plots:
+            plot.clear_curves("run")
+        self._overlay(run, 2)
+        for plot in self.plots:
+            plot.refresh()
+        return True
 
     def _overlay(self, run: RunInfo, color_index: int) -> None:
         history = read_history(run.path)

@@ -16,6 +16,7 @@ highlight colour (best). Colours come from the palette, so both themes work.
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
@@ -101,9 +102,9 @@ class ParamPlot(pg.PlotWidget):
         xs = self._x_values(series)
         ys = np.asarray(series.objective, dtype=float)
         positive = ys[ys > 0]
-        log_y = len(positive) == len(ys) and len(ys) > 1 and positive.max() / positive.min() > LOG_Y_RATIO
-        plot.setLogMode(x=parameter.scale == LOG or (parameter.numeric and parameter.log_axis
-                                                     and parameter.scale != ONE_MINUS_LOG), y=log_y)
+        log_y = bool(len(positive) == len(ys) > 1 and positive.max() / positive.min() > LOG_Y_RATIO)
+        log_x = parameter.log_axis and parameter.scale != ONE_MINUS_LOG  # log, log-spread int
+        plot.setLogMode(x=log_x, y=log_y)
         self._set_ticks(series)
         palette = self.palette()
         self.setBackground(palette.color(QPalette.ColorRole.Base))
@@ -140,6 +141,8 @@ class ParamPlot(pg.PlotWidget):
             low = math.floor(-math.log10(1.0 - parameter.low)) if parameter.low < 1 else 0
             high = math.ceil(-math.log10(1.0 - parameter.high))
             axis.setTicks([[(k, format_value(round(1 - 10.0 ** -k, k + 1))) for k in range(low, high + 1)]])
+        elif self.log_x:
+            axis.setTicks([log_ticks(float(parameter.low), float(parameter.high))])
         else:
             axis.setTicks(None)
 
@@ -207,7 +210,8 @@ class ParallelPlot(QWidget):
         self.plot.getPlotItem().hideButtons()
         self.plot.getPlotItem().hideAxis("left")
         self.plot.setMouseEnabled(x=False, y=False)
-        self.plot.setToolTip("One line per finished trial; brighter lines are better trials")
+        self.plot.setToolTip("One line per finished trial, each axis on its parameter's own scale; the "
+                             "more strongly coloured a line, the better the trial (the best is thickest)")
         self.empty_label = _centered(EMPTY_PARALLEL_TEXT)
         self._stack = QStackedWidget()
         self._stack.addWidget(self.empty_label)
@@ -240,18 +244,19 @@ class ParallelPlot(QWidget):
         palette = self.palette()
         self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
         _style_axes(plot, palette)
-        muted = palette.color(QPalette.ColorRole.PlaceholderText)
+        faint = palette.color(QPalette.ColorRole.Mid)
         text = palette.color(QPalette.ColorRole.Text)
         highlight = palette.color(QPalette.ColorRole.Highlight)
         count = len(coordinates.axes)
         xs = np.arange(count, dtype=float)
+        axis_pen = pg.mkPen(palette.color(QPalette.ColorRole.Mid))
         for x in xs:
-            plot.addItem(pg.InfiniteLine(pos=x, angle=90, pen=pg.mkPen(palette.color(QPalette.ColorRole.Mid))))
+            plot.addItem(pg.InfiniteLine(pos=x, angle=90, pen=axis_pen))
         order = sorted(range(len(coordinates.lines)), key=lambda i: coordinates.lines[i][-1])
         for index in order:  # the best lines last, on top
             line = coordinates.lines[index]
             best = coordinates.numbers[index] == self.best_number
-            pen = pg.mkPen(highlight if best else _mix(muted, highlight, 0.25 + 0.6 * line[-1]),
+            pen = pg.mkPen(highlight if best else _mix(faint, highlight, 0.1 + 0.75 * line[-1]),
                            width=3 if best else 1.5)
             plot.addItem(pg.PlotDataItem(xs, np.asarray(line, dtype=float), pen=pen))
         self._label_ends(plot, coordinates, text)
@@ -269,8 +274,8 @@ class ParallelPlot(QWidget):
             else:
                 ends.append((format_value(parameter.value_at(0.0)), format_value(parameter.value_at(1.0))))
         values = coordinates.values
-        ends.append((f"{max(values):.3g}", f"{min(values):.3g}") if _minimizing(coordinates)
-                    else (f"{min(values):.3g}", f"{max(values):.3g}"))
+        worst, best = (max(values), min(values)) if _minimizing(coordinates) else (min(values), max(values))
+        ends.append((f"{worst:.4g}", f"{best:.4g}"))
         for x, (low, high) in enumerate(ends):
             for y, label, anchor in ((0.0, low, (0.5, -0.1)), (1.0, high, (0.5, 1.1))):
                 item = pg.TextItem(label, color=color, anchor=anchor)
@@ -282,6 +287,19 @@ class ParallelPlot(QWidget):
         if event.type() == QEvent.Type.PaletteChange and hasattr(self, "_stack"):
             self._draw()
         super().changeEvent(event)
+
+
+def log_ticks(low: float, high: float) -> list[tuple[float, str]]:
+    """Ticks for a log axis from ``low`` to ``high``, at log10 positions (as pyqtgraph's log mode wants).
+
+    Powers of ten over three decades or more; 1, 2 and 5 times them over fewer
+    (a batch size from 4 to 64 gets 5, 10, 20, 50).
+    """
+    first, last = math.floor(math.log10(low)), math.ceil(math.log10(high))
+    steps = (1,) if last - first >= 3 else (1, 2, 5)
+    ticks = [step * 10.0 ** k for k in range(first, last + 1) for step in steps]
+    inside = [v for v in ticks if low * 0.999 <= v <= high * 1.001] or [low, high]
+    return [(math.log10(v), format_value(float(f"{v:.3g}")).removesuffix(".0")) for v in inside]
 
 
 def _minimizing(coordinates: ParallelCoordinates) -> bool:

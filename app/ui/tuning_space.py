@@ -60,10 +60,16 @@ SCALE_TIPS = {
 }
 SCALE_ORDER = ("lin", "log", INTEGER, INT_LOG, "one-minus-log", CHOICE)
 TRAINING_SETTINGS = ("learning_rate", "batch_size", "optimizer", "epochs", "weight_decay")
-NAME, SCALE, LOW, HIGH, CHOICES = range(5)
-HEADERS = ("Parameter", "Scale", "Low", "High", "Choices")
+NAME, SCALE, LOW, HIGH = range(4)  # HIGH holds a choice's options
+HEADERS = ("Parameter", "Scale", "Low", "High / choices")
+SCALE_WIDTH = 124
 EMPTY_TEXT = "No parameters yet: press “Add parameter” to choose what the search varies."
 LOADING_LAYERS = "Loading layers…"
+
+
+def short_name(name: str) -> str:
+    """The name as the table shows it: ``learning_rate`` for ``training.learning_rate``."""
+    return name.removeprefix("training.")
 
 
 def scale_key(parameter: Parameter) -> str:
@@ -184,6 +190,10 @@ class SearchSpaceEditor(QWidget):
         """Edit row ``row`` as a user would (texts as typed); True when the parameter accepted it."""
         return self._accept(row, scale, low, high, choices)
 
+    def clear_problem(self) -> None:
+        """Forget the last refusal shown."""
+        self._show_problem("")
+
     @property
     def problem(self) -> str:
         """The last refusal shown in red ("" when none)."""
@@ -196,15 +206,16 @@ class SearchSpaceEditor(QWidget):
             self.table.setRowCount(len(self._parameters))
             for row, parameter in enumerate(self._parameters):
                 self._fill_row(row, parameter)
-            self.table.resizeColumnsToContents()
-            self.table.setColumnWidth(NAME, max(self.table.columnWidth(NAME), 180))
-            self.table.setColumnWidth(SCALE, max(self.table.columnWidth(SCALE), 130))
+            self.table.resizeColumnToContents(NAME)
+            self.table.setColumnWidth(NAME, max(self.table.columnWidth(NAME), 120))
+            self.table.setColumnWidth(SCALE, SCALE_WIDTH)
+            self.table.setColumnWidth(LOW, self._text_width("0.00001"))
         finally:
             self._filling = False
         self._update_buttons()
 
     def _fill_row(self, row: int, parameter: Parameter) -> None:
-        name = QTableWidgetItem(parameter.name)
+        name = QTableWidgetItem(short_name(parameter.name))
         name.setFlags(name.flags() & ~Qt.ItemFlag.ItemIsEditable)
         name.setToolTip(str(parameter))
         self.table.setItem(row, NAME, name)
@@ -219,19 +230,21 @@ class SearchSpaceEditor(QWidget):
         combo.currentIndexChanged.connect(lambda _i, c=combo: self._on_scale_changed(c))
         self.table.setCellWidget(row, SCALE, combo)
         numeric = parameter.numeric
-        texts = {LOW: format_value(parameter.low) if numeric else "",
-                 HIGH: format_value(parameter.high) if numeric else "",
-                 CHOICES: "" if numeric else ", ".join(format_value(c) for c in parameter.choices)}
-        for column, text in texts.items():
-            item = QTableWidgetItem(text)
-            used = (column == CHOICES) != numeric
-            if not used:
-                item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
-                item.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
-                item.setToolTip("Not used by this scale")
-            else:
-                item.setToolTip("Type a new value; a refused one is explained below and not kept")
-            self.table.setItem(row, column, item)
+        low = QTableWidgetItem(format_value(parameter.low) if numeric else "–")
+        high = QTableWidgetItem(format_value(parameter.high) if numeric
+                                else ", ".join(format_value(c) for c in parameter.choices))
+        for item in (low, high):
+            item.setToolTip("Type a new value; a refused one is explained below and not kept")
+        high.setToolTip(high.toolTip() if numeric else "The options, separated by commas")
+        if not numeric:
+            low.setFlags(low.flags() & ~Qt.ItemFlag.ItemIsEditable)
+            low.setForeground(self.palette().color(QPalette.ColorRole.PlaceholderText))
+            low.setToolTip("A choice has no range: its options are in the last column")
+        self.table.setItem(row, LOW, low)
+        self.table.setItem(row, HIGH, high)
+
+    def _text_width(self, text: str) -> int:
+        return self.table.fontMetrics().horizontalAdvance(text) + 32
 
     def _row_of(self, combo: QComboBox) -> int:
         for row in range(self.table.rowCount()):
@@ -240,12 +253,15 @@ class SearchSpaceEditor(QWidget):
         return -1
 
     def _on_item_changed(self, item: QTableWidgetItem) -> None:
-        if self._filling or item.column() not in (LOW, HIGH, CHOICES):
+        if self._filling or item.column() not in (LOW, HIGH):
             return
         row = item.row()
-        combo = self.table.cellWidget(row, SCALE)
-        texts = [self.table.item(row, c).text() for c in (LOW, HIGH, CHOICES)]
-        self._accept(row, combo.currentData(), *texts)
+        scale = self.table.cellWidget(row, SCALE).currentData()
+        low, high = self.table.item(row, LOW).text(), self.table.item(row, HIGH).text()
+        if scale == CHOICE:
+            self._accept(row, scale, choices=high)
+        else:
+            self._accept(row, scale, low, high)
 
     def _on_scale_changed(self, combo: QComboBox) -> None:
         row = self._row_of(combo)

@@ -55,8 +55,9 @@ class _WordFilter(QSortFilterProxyModel):
 
     def set_text(self, text: str) -> None:
         """Filter by the words of ``text``."""
+        self.beginFilterChange()
         self._words = text.lower().split()
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
         """True when every word occurs in one of the row's cells."""
@@ -109,7 +110,7 @@ class TrialsTable(QWidget):
 
     def set_rows(self, names: Sequence[str], rows: Sequence[TrialRow]) -> None:
         """Show ``rows`` with one column per parameter in ``names``; the sort order is kept."""
-        headers = ["#", "State", "Value", *names, "Duration"]
+        headers = ["#", "State", "Value", *[n.removeprefix("training.") for n in names], "Duration"]
         if list(names) != self._names or self.model.columnCount() != len(headers):
             self._names = list(names)
             self.model.clear()
@@ -152,7 +153,8 @@ class TrialsTable(QWidget):
 
     def headers(self) -> list[str]:
         """The column titles."""
-        return [str(self.model.headerData(c, Qt.Orientation.Horizontal)) for c in range(self.model.columnCount())]
+        model = self.model
+        return [str(model.headerData(c, Qt.Orientation.Horizontal)) for c in range(model.columnCount())]
 
     def selected_number(self) -> int | None:
         """The trial number of the selected row, or None."""

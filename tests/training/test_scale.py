@@ -104,11 +104,11 @@ def test_two_local_workers_train_one_model_in_step(copy_example, tmp_path):
         workers.append(subprocess.Popen(
             [sys.executable, "-m", "app", "train", str(project), "--epochs", "3", "--json"],
             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
-    results = []
-    for worker in workers:
-        out, err = worker.communicate(timeout=300)
-        assert worker.returncode == 0, err[-3000:]
-        results.append(json.loads(out.strip().splitlines()[-1]))
+    ended = [worker.communicate(timeout=300) for worker in workers]
+    logs = "\n".join(f"worker {i}: exit {w.returncode}\n{err[-2000:]}"
+                     for i, (w, (_, err)) in enumerate(zip(workers, ended, strict=True)))
+    assert all(worker.returncode == 0 for worker in workers), logs
+    results = [json.loads(out.strip().splitlines()[-1]) for out, _ in ended]
     assert results[0]["epochs"] == results[1]["epochs"] == 3
     assert results[0]["loss"] == pytest.approx(results[1]["loss"], rel=1e-5)  # one model, trained in step
     chief = Path(results[0]["run_dir"])

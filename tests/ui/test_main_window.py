@@ -342,3 +342,25 @@ def test_training_an_unsaved_project_with_errors_is_refused_with_a_reason(qtbot,
     window.actions_by_name["train"].trigger()
     assert not window.training.busy
     assert "Fix the errors" in window.statusBar().currentMessage()
+
+
+def test_training_settings_edits_are_undoable_and_reach_the_run(qtbot, window: MainWindow):
+    editor = window.training_settings
+    assert editor.settings()["learning_rate"] == window.project.training["learning_rate"]
+    editor.changed.emit({**editor.settings(), "learning_rate": 0.05}, "Set learning rate")
+    assert window.project.training["learning_rate"] == 0.05
+    assert window.document.dirty
+    window.document.undo.undo()
+    assert window.project.training["learning_rate"] != 0.05
+    assert editor.settings()["learning_rate"] == window.project.training["learning_rate"]  # the form follows
+
+
+def test_the_window_has_the_export_and_tuning_parts(qtbot, window: MainWindow):
+    assert window.actions_by_name["export_model"].shortcut().toString() == "Ctrl+Shift+E"
+    assert window.tuning_dock.widget() is window.tuning
+    window.actions_by_name["export_model"].trigger()
+    from app.ui.export_dialog import ExportDialog
+
+    dialog = window.findChild(ExportDialog)
+    assert dialog is not None and dialog.isVisible()
+    dialog.close()

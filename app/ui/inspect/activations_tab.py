@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent, QPalette
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QMouseEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -27,12 +27,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.inspection.activations import FEATURE_MAPS, SCALAR, SEQUENCE, VECTOR, LayerActivation, layer_activations
+from app.inspection.activations import (
+    FEATURE_MAPS,
+    SEQUENCE,
+    VECTOR,
+    LayerActivation,
+    layer_activations,
+)
 from app.inspection.model_parts import single_input_shape
 from app.ui.curves import series_color
 from app.ui.inspect.common import InspectTab, OpenedRun, heading
-from app.ui.inspect.images import ArrayImage, ThemedPlot, image_file_sample, is_image_file, sequential_colors
-from app.ui.inspect.images import to_qimage
+from app.ui.inspect.images import (
+    ArrayImage,
+    ThemedPlot,
+    image_file_sample,
+    is_image_file,
+)
 from app.ui.inspect.jobs import InspectJobs
 from app.ui.widgets import PaletteRestyler, muted_label
 
@@ -118,10 +128,8 @@ class LayerCard(QFrame):
 
     def _image(self, values: np.ndarray, scale: int) -> ArrayImage:
         picture = ArrayImage(preferred_scale=scale)
-        background = self.palette().color(QPalette.ColorRole.Window)
-        picture.set_image(to_qimage(values, sequential_colors(), background))
+        picture.set_values(values)
         picture.setFixedHeight(min(picture.sizeHint().height(), MAX_IMAGE_HEIGHT))
-        picture.values = values
         return picture
 
     def _bars(self, activation: LayerActivation) -> ThemedPlot:
@@ -175,7 +183,8 @@ class ActivationsTab(InspectTab):
         self.spin.valueChanged.connect(self.show_sample)
         self.sample_label = QLabel()
         self.status = muted_label()
-        self.drop_hint = muted_label("Drop an image file here to run it through the network.")
+        self.drop_hint = muted_label("Drop an image file here to look at it")
+        self.drop_hint.setWordWrap(False)
         top = QHBoxLayout()
         top.addWidget(QLabel("Sample"))
         top.addWidget(self.spin)
@@ -215,7 +224,8 @@ class ActivationsTab(InspectTab):
         if count:
             self.show_sample(0)
         else:
-            self.status.setText("This data is streamed from an image folder: drop an image file to look inside.")
+            self.status.setText("This data is streamed from an image folder: drop an image file to look "
+                                "inside.")
 
     def show_sample(self, index: int) -> None:
         """Compute and show every layer's output for sample ``index`` of the split."""
@@ -265,7 +275,8 @@ class ActivationsTab(InspectTab):
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         """Accept a dragged image file."""
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if self.opened is not None and any(url.isLocalFile() and is_image_file(url.toLocalFile()) for url in urls):
+        if self.opened is not None and any(url.isLocalFile() and is_image_file(url.toLocalFile())
+                                           for url in urls):
             event.acceptProposedAction()
         else:
             event.ignore()

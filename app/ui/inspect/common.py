@@ -67,7 +67,8 @@ class OpenedRun:
             confidence = float(evaluation.confidence[index])
             return (f"true {names[true] if 0 <= true < len(names) else true} · predicted "
                     f"{names[predicted]} ({confidence:.0%})")
-        return f"true {float(evaluation.true_values[index]):.4g} · predicted {float(evaluation.predicted[index]):.4g}"
+        true, predicted = float(evaluation.true_values[index]), float(evaluation.predicted[index])
+        return f"true {true:.4g} · predicted {predicted:.4g}"
 
 
 def open_run(inspected: InspectedRun, split: str) -> OpenedRun:
@@ -78,7 +79,7 @@ def open_run(inspected: InspectedRun, split: str) -> OpenedRun:
         x = y = None
     try:
         evaluation, error = inspected.evaluate(split), ""
-    except Exception as problem:  # noqa: BLE001 - the other tabs still work without an evaluation
+    except Exception as problem:
         evaluation, error = None, f"{type(problem).__name__}: {problem}"
     return OpenedRun(inspected, split, x, y, evaluation, error, read_health(inspected.run.path))
 

@@ -168,9 +168,10 @@ class EvaluationTab(InspectTab):
         top.addWidget(matrix_box)
         top.addWidget(samples_box)
         top.addWidget(table_box)
-        top.setStretchFactor(0, 3)
-        top.setStretchFactor(1, 1)
-        top.setStretchFactor(2, 2)
+        top.setSizes([500, 170, 430])  # the per-class table fits without scrolling sideways
+        top.setStretchFactor(0, 5)
+        top.setStretchFactor(1, 2)
+        top.setStretchFactor(2, 4)
         self.classification_box = QSplitter(Qt.Orientation.Vertical)
         self.classification_box.addWidget(top)
         self.classification_box.addWidget(self.curves_box)
@@ -235,7 +236,8 @@ class EvaluationTab(InspectTab):
 
     def listed_samples(self) -> list[int]:
         """The sample indices listed for the chosen cell."""
-        return [self.cell_samples.item(i).data(Qt.ItemDataRole.UserRole) for i in range(self.cell_samples.count())]
+        role = Qt.ItemDataRole.UserRole
+        return [self.cell_samples.item(i).data(role) for i in range(self.cell_samples.count())]
 
     # -------------------------------------------------------------- helpers
     def _show_classification(self, evaluation: Evaluation) -> None:

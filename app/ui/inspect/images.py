@@ -51,7 +51,7 @@ def _rgb(color: QColor) -> tuple[int, int, int]:
 
 
 def to_rgb(values: np.ndarray, lut: np.ndarray, background: QColor) -> np.ndarray:
-    """``(h, w)`` values in [0, 1] through ``lut``, or ``(h, w, 3)`` in [0, 1] as colour; NaN -> background."""
+    """``(h, w)`` values in [0, 1] through ``lut``, or ``(h, w, 3)`` as colour; NaN -> background."""
     values = np.asarray(values, dtype="float32")
     if values.ndim == 3 and values.shape[-1] == 1:
         values = values[..., 0]
@@ -103,43 +103,69 @@ def grey_colors() -> np.ndarray:
 
 # ---------------------------------------------------------------- widgets
 class ArrayImage(QWidget):
-    """Paints one image scaled to fit (aspect kept, pixels sharp); ``preferred_scale`` sizes its hint."""
+    """Paints an array as an image scaled to fit (aspect kept, pixels sharp), in the palette's colours.
+
+    ``set_values(values, colours)``: ``values`` in [0, 1] (NaN: a gap in the
+    window colour) drawn ``"sequential"`` (viridis) or ``"grey"``, or
+    ``(h, w, 3)`` colour with ``"rgb"``. The picture is made again when the
+    palette changes. ``preferred_scale`` (screen pixels per value) sizes the hint.
+    """
 
     def __init__(self, parent: QWidget | None = None, preferred_scale: int = 8, minimum: int = 48) -> None:
         super().__init__(parent)
-        self.image = QImage()
+        self.values: np.ndarray | None = None
+        self.colours = "sequential"
         self.preferred_scale = preferred_scale
         self._minimum = minimum
+        self._image: QImage | None = None
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
 
-    def set_image(self, image: QImage) -> None:
-        """Show ``image``."""
-        self.image = image
+    def set_values(self, values: np.ndarray, colours: str = "sequential") -> None:
+        """Show ``values`` through the colour map ``colours`` (``sequential``, ``grey`` or ``rgb``)."""
+        self.values = np.asarray(values, dtype="float32")
+        self.colours = colours
+        self._image = None
         self.updateGeometry()
         self.update()
 
+    @property
+    def image(self) -> QImage:
+        """The picture as drawn (before scaling)."""
+        if self._image is None:
+            if self.values is None:
+                return QImage()
+            lut = grey_colors() if self.colours == "grey" else sequential_colors()
+            self._image = to_qimage(self.values, lut, self.palette().color(QPalette.ColorRole.Window))
+        return self._image
+
     def sizeHint(self) -> QSize:
         """The image at its preferred scale."""
-        if self.image.isNull():
+        if self.values is None:
             return QSize(self._minimum, self._minimum)
+        height, width = self.values.shape[:2]
         scale = self.preferred_scale
-        return QSize(max(self.image.width() * scale, self._minimum), max(self.image.height() * scale,
-                                                                         self._minimum))
+        return QSize(max(width * scale, self._minimum), max(height * scale, self._minimum))
 
     def minimumSizeHint(self) -> QSize:
         """Small, but never nothing."""
         return QSize(self._minimum, self._minimum)
 
+    def changeEvent(self, event: QEvent) -> None:
+        """Make the picture again in the new palette's colours."""
+        if event.type() == QEvent.Type.PaletteChange:
+            self._image = None
+            self.update()
+        super().changeEvent(event)
+
     def paintEvent(self, event: object) -> None:
-        """The image, as large as fits, centred."""
-        if self.image.isNull():
+        """The image, as large as fits, centred across and at the top."""
+        image = self.image
+        if image.isNull():
             return
         painter = QPainter(self)
-        size = self.image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
+        size = image.size().scaled(self.size(), Qt.AspectRatioMode.KeepAspectRatio)
         left = (self.width() - size.width()) // 2
-        top = (self.height() - size.height()) // 2
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
-        painter.drawImage(left, top, self.image.scaled(size))
+        painter.drawImage(left, 0, image.scaled(size))  # at the top, under its caption
         painter.end()
 
 
@@ -159,6 +185,8 @@ class ImagePlot(pg.GraphicsLayoutWidget):
         self.plot.hideButtons()
         self.plot.invertY(True)
         self.plot.setAspectLocked(True)
+        for side in ("left", "bottom"):
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.image_item = pg.ImageItem(axisOrder="row-major")
         self.plot.addItem(self.image_item)
         self.bar = pg.ColorBarItem(values=(0.0, 1.0), width=12, interactive=False)
