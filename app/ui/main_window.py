@@ -23,11 +23,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
 from PySide6.QtWidgets import (
     QDockWidget,
     QFileDialog,
+    QFrame,
     QInputDialog,
     QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
+    QScrollArea,
     QStackedWidget,
     QUndoView,
     QWidget,
@@ -53,6 +55,7 @@ from app.ui.checker import CheckService
 from app.ui.data_dialog import DataDialog
 from app.ui.data_panel import DataPanel
 from app.ui.document import Document
+from app.ui.inspect import InspectPanel
 from app.ui.palette import LayerPalette
 from app.ui.plugins_dialog import PluginsDialog
 from app.ui.preferences_dialog import PreferencesDialog
@@ -147,6 +150,7 @@ class MainWindow(QMainWindow):
         self.view.message.connect(lambda text: self.statusBar().showMessage(text, 6000))
         self.view.set_block_provider(self.block_definition)
         self.view.save_block_requested.connect(self._save_group_as_block)
+        self.view.inspect_requested.connect(self._inspect_node)
         self.start_page = StartPage(self.recent)
         self.start_page.example_chosen.connect(self.open_template)
         self.start_page.recent_chosen.connect(self.open_path)
@@ -173,6 +177,8 @@ class MainWindow(QMainWindow):
         self.training.start_requested.connect(self.train)
         self.training.finished.connect(self._on_training_finished)
         self.training.state_changed.connect(self._on_training_state)
+        self.inspect = InspectPanel()
+        self.inspect.layer_clicked.connect(self._select_node_named)
         self.tuning = TuningPanel()
         self.tuning.show_run_curves.connect(self._show_trial_curves)
         self.training_settings = TrainingSettingsEditor()
@@ -197,19 +203,33 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.training_dock = self._dock("Training", "training", self.training,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tuning_dock = self._dock("Tuning", "tuning", self.tuning, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.tuning_dock = self._dock("Tuning", "tuning", self.tuning, Qt.DockWidgetArea.BottomDockWidgetArea,
+                                      scroll=True)
         self.tabifyDockWidget(self.summary_dock, self.data_dock)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
-        self.tabifyDockWidget(self.training_dock, self.tuning_dock)
+        bottom = Qt.DockWidgetArea.BottomDockWidgetArea
+        self.inspect_dock = self._dock("Inspect", "inspect", self.inspect, bottom, scroll=True)
+        self.tabifyDockWidget(self.training_dock, self.inspect_dock)
+        self.tabifyDockWidget(self.inspect_dock, self.tuning_dock)
         self.properties_dock.raise_()
         self.summary_dock.raise_()
         self.resizeDocks([self.palette_dock, self.properties_dock], [250, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [230], Qt.Orientation.Vertical)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
+              scroll: bool = False) -> QDockWidget:
+        """A dock for ``widget``; ``scroll`` puts it in a scroll area, so a tall panel does not make
+        the whole dock area (and the panels tabbed with it) as tall as itself."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}-dock")
-        dock.setWidget(widget)
+        if scroll:
+            area_widget = QScrollArea()
+            area_widget.setWidgetResizable(True)
+            area_widget.setFrameShape(QFrame.Shape.NoFrame)
+            area_widget.setWidget(widget)
+            dock.setWidget(area_widget)
+        else:
+            dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetClosable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
@@ -329,6 +349,7 @@ class MainWindow(QMainWindow):
         self._load_data()
         self._on_training_changed()
         self.tuning.set_document(document)
+        self.inspect.set_project(document.project, document.path)
 
     def set_document(self, document: Document) -> None:
         """Replace the shown document (the caller has asked about unsaved changes)."""
@@ -497,6 +518,8 @@ class MainWindow(QMainWindow):
     def _on_training_finished(self, summary: dict[str, Any]) -> None:
         message = summary.get("message") if isinstance(summary, dict) else None
         self.statusBar().showMessage(f"Training: {message}" if message else "Training ended.", 10000)
+        self.inspect.set_project(self.project, self.document.path)
+        self.inspect.refresh_runs()
 
     def set_previews_enabled(self, on: bool) -> None:
         """Show each layer's output for the first sample on the canvas, or not."""
@@ -830,6 +853,26 @@ class MainWindow(QMainWindow):
         self.properties.set_node(self.graph if len(ids) == 1 else None, ids[0] if len(ids) == 1 else None)
         if self._checks.up_to_date:
             self.properties.set_result(self._checks.result)
+        if len(ids) == 1 and not self.inspect_dock.visibleRegion().isEmpty():  # Inspect is on show
+            self.inspect.show_node(self.graph.node(ids[0]).name)
+
+    def _inspect_node(self, what: str, node_id: str) -> None:
+        """The canvas menu's Show activations / filters / training health: the Inspect panel at that layer."""
+        if node_id not in self.graph:
+            return
+        self.inspect_dock.show()
+        self.inspect_dock.raise_()
+        name = self.graph.node(node_id).name
+        show = {"activations": self.inspect.show_node, "filters": self.inspect.show_filters,
+                "health": self.inspect.show_health}[what]
+        if not show(name):
+            self.statusBar().showMessage(f"Nothing to show for {name!r} yet: {self.inspect.state_text or ''}"
+                                         .rstrip(": "), 6000)
+
+    def _select_node_named(self, name: str) -> None:
+        node = self.graph.find(name)
+        if node is not None:
+            self._select_node(node.id)
 
     def _select_node(self, node_id: str) -> None:
         if node_id in self.graph:
@@ -865,6 +908,7 @@ class MainWindow(QMainWindow):
         self.start_page.set_catalog(catalog)
         self.palette.set_catalog(catalog)
         self.tuning.set_catalog(catalog)
+        self.inspect.set_catalog(catalog)
         self.properties.set_catalog(catalog)
         self._refresh_blocks()
         self._show_keras_status()
@@ -999,6 +1043,7 @@ class MainWindow(QMainWindow):
         self._previews.stop()
         self.training.shutdown()
         self.tuning.shutdown()
+        self.inspect.shutdown()
         self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)

@@ -357,10 +357,21 @@ def test_training_settings_edits_are_undoable_and_reach_the_run(qtbot, window: M
 
 def test_the_window_has_the_export_and_tuning_parts(qtbot, window: MainWindow):
     assert window.actions_by_name["export_model"].shortcut().toString() == "Ctrl+Shift+E"
-    assert window.tuning_dock.widget() is window.tuning
+    assert window.tuning_dock.widget().widget() is window.tuning  # in a scroll area
     window.actions_by_name["export_model"].trigger()
     from app.ui.export_dialog import ExportDialog
 
     dialog = window.findChild(ExportDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.close()
+
+
+def test_the_node_menu_opens_the_inspect_panel_at_that_layer(qtbot, window: MainWindow):
+    conv = window.graph.find("conv_1")
+    window.scene.select_nodes([conv.id])
+    menu = window.view.context_menu()
+    names = {action.objectName(): action for action in menu.actions()}
+    assert names["inspect_filters"].isEnabled()
+    names["inspect_filters"].trigger()
+    assert window.inspect_dock.isVisible()
+    assert "Save the project" in window.inspect.state_text or "Train" in window.inspect.state_text

@@ -221,6 +221,11 @@ class BlockCommands:
         add("save_block", "Save block to library…", lambda: self.save_block_requested.emit(one_group),
             one_group is not None)
         menu.addSeparator()
+        one = node_ids[0] if len(node_ids) == 1 else ""
+        for what, text in (("activations", "Show activations"), ("filters", "Show filters"),
+                           ("health", "Show training health")):
+            add(f"inspect_{what}", text, lambda what=what: self.inspect_requested.emit(what, one), bool(one))
+        menu.addSeparator()
         add("duplicate", "Duplicate", self.duplicate_selection, bool(node_ids), "Ctrl+D")
         add("delete", "Delete", self.delete_selection, bool(node_ids), "Del")
         return menu

@@ -73,10 +73,13 @@ class GraphView(QGraphicsView, BlockCommands):
     ``message(text)`` reports a refused edit or unreadable clipboard, for a
     status bar. ``save_block_requested(group_id)`` asks the window to save a
     block to the library (it asks for a name and calls ``block_from_group``).
+    ``inspect_requested(what, node_id)`` comes from the node menu's Show
+    activations / filters / training health.
     """
 
     message = Signal(str)
     save_block_requested = Signal(str)
+    inspect_requested = Signal(str, str)  # ("activations" | "filters" | "health", node id)
 
     def __init__(self, scene: GraphScene, parent: QWidget | None = None) -> None:
         super().__init__(scene, parent)
