@@ -14,6 +14,7 @@ redraws from the graph's events or from the newest check result.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,7 @@ from app.plugins import current_registry, loaded_registry
 from app.training.session import PAUSED, RUNNING, STOPPING
 from app.ui.actions import ACTIONS, SK
 from app.ui.canvas import GraphScene, GraphView
+from app.ui.canvas.look import ERROR_COLOR, WARNING_COLOR
 from app.ui.checker import CheckService
 from app.ui.data_dialog import DataDialog
 from app.ui.data_panel import DataPanel
@@ -179,6 +181,7 @@ class MainWindow(QMainWindow):
         self.training.state_changed.connect(self._on_training_state)
         self.inspect = InspectPanel()
         self.inspect.layer_clicked.connect(self._select_node_named)
+        self.inspect.badges_changed.connect(self._show_health_badges)
         self.tuning = TuningPanel()
         self.tuning.show_run_curves.connect(self._show_trial_curves)
         self.training_settings = TrainingSettingsEditor()
@@ -868,6 +871,24 @@ class MainWindow(QMainWindow):
         if not show(name):
             self.statusBar().showMessage(f"Nothing to show for {name!r} yet: {self.inspect.state_text or ''}"
                                          .rstrip(": "), 6000)
+
+    def _show_health_badges(self, badges: dict[str, Any]) -> None:
+        """Training health on the canvas: each layer's gradient norm, amber or red when something is wrong."""
+        colors = {"amber": WARNING_COLOR, "red": ERROR_COLOR}
+        shown: dict[str, tuple[str, Any, str]] = {}
+        for name, badge in badges.items():
+            node = self.graph.find(name)
+            if node is None:
+                continue
+            if badge.nan:
+                text = "NaN"
+            elif math.isfinite(badge.grad_norm):
+                text = f"∇ {badge.grad_norm:.0e}"
+            else:
+                text = badge.status
+            tip = f"Training health: {badge.status}" + (f" ({badge.reason})" if badge.reason else "")
+            shown[node.id] = (text, colors.get(badge.status), tip)
+        self.scene.set_badges(shown)
 
     def _select_node_named(self, name: str) -> None:
         node = self.graph.find(name)

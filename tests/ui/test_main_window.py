@@ -375,3 +375,20 @@ def test_the_node_menu_opens_the_inspect_panel_at_that_layer(qtbot, window: Main
     names["inspect_filters"].trigger()
     assert window.inspect_dock.isVisible()
     assert "Save the project" in window.inspect.state_text or "Train" in window.inspect.state_text
+
+
+def test_training_health_badges_sit_on_their_nodes(qtbot, window: MainWindow):
+    from app.inspection.health import Badge
+    from app.ui.canvas.look import ERROR_COLOR
+
+    badges = {"conv_1": Badge("conv_1", "ok", "", 3e-3, 1e-3, 0.0, 0.0, False),
+              "digit": Badge("digit", "red", "NaN in the gradients", float("nan"), float("nan"), 0.0, 0.0,
+                             True)}
+    window.inspect.badges_changed.emit(badges)
+    conv = window.scene.node_item(window.graph.find("conv_1").id)
+    digit = window.scene.node_item(window.graph.find("digit").id)
+    assert conv.badge == "∇ 3e-03" and digit.badge == "NaN"
+    assert digit._badge[1] == ERROR_COLOR and "NaN in the gradients" in digit.toolTip()
+    assert window.scene.node_item(window.graph.find("pool").id).badge == ""
+    window.inspect.badges_changed.emit({})
+    assert conv.badge == ""

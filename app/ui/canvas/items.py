@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QFont, QImage, QPainter, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import QGraphicsItem, QStyleOptionGraphicsItem, QWidget
 
 from app.core.catalog import LayerSpec
@@ -163,6 +163,7 @@ class NodeItem(QGraphicsItem):
         self._preview_source: QImage | None = None
         self._preview: QImage | None = None  # the thumbnail as drawn (scaled once)
         self._preview_top = 0.0
+        self._badge: tuple[str, QColor | None, str] = ("", None, "")
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -196,6 +197,25 @@ class NodeItem(QGraphicsItem):
             self._severity, self._problem_tip = severity, tip
             self._update_tooltip()
             self.update()
+
+    def set_badge(self, text: str, color: QColor | None = None, tip: str = "") -> None:
+        """A small badge in the box's top-right corner, such as training health's gradient norm.
+
+        ``color`` fills it (amber or red when something is wrong; None: a quiet
+        one in the palette's colours); ``tip`` joins the tooltip; an empty
+        ``text`` removes the badge.
+        """
+        badge = (text, QColor(color) if color is not None else None, tip)
+        if badge == self._badge:
+            return
+        self._badge = badge
+        self._update_tooltip()
+        self.update()
+
+    @property
+    def badge(self) -> str:
+        """The badge's text ('' when there is none)."""
+        return self._badge[0]
 
     def set_preview(self, image: QImage | None) -> None:
         """Show ``image`` as a small thumbnail under the texts (None removes it); free when unchanged."""
@@ -318,6 +338,8 @@ class NodeItem(QGraphicsItem):
     def _update_tooltip(self) -> None:
         head = f"{self._texts[1]} ({self._texts[0]})" if self._texts else ""
         body = self._problem_tip or self._spec_doc
+        if self._badge[0] and self._badge[2]:
+            body = f"{body}\n{self._badge[2]}" if body else self._badge[2]
         self.setToolTip(f"{head}\n{body}" if body else head)
 
     # ------------------------------------------------------------ geometry
@@ -412,6 +434,22 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(target)
+        if self._badge[0]:
+            self._paint_badge(painter, palette, body)
+
+    def _paint_badge(self, painter: QPainter, palette: QPalette, body: QRectF) -> None:
+        text, color, _ = self._badge
+        metrics = self.fonts.small_metrics
+        width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
+        rect = QRectF(body.right() - width - 4, body.top() + STRIP + 3, width, height)
+        fill = color if color is not None else palette.color(QPalette.ColorRole.AlternateBase)
+        quiet = QPen(palette.color(QPalette.ColorRole.Mid), 0.8)
+        painter.setPen(quiet if color is None else Qt.PenStyle.NoPen)
+        painter.setBrush(fill)
+        painter.drawRoundedRect(rect, height / 2, height / 2)
+        painter.setFont(self.fonts.small)
+        painter.setPen(QColor("white") if color is not None else palette.color(QPalette.ColorRole.Text))
+        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
 
 
     def _paint_overview(self, painter: QPainter, palette: QPalette, body: QRectF) -> None:
