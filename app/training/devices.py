@@ -57,6 +57,10 @@ def available_devices() -> list[str]:
     """The devices Keras can train on, CPU first: ``["cpu:0", "gpu:0", "gpu:1"]``."""
     import keras
 
+    if keras.backend.backend() == "torch":  # Keras lists devices for TensorFlow and JAX only
+        import torch
+
+        return ["cpu:0", *(f"gpu:{index}" for index in range(torch.cuda.device_count()))]
     found: list[str] = []
     for kind in ("cpu", "gpu"):
         try:
