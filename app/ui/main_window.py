@@ -184,6 +184,7 @@ class MainWindow(QMainWindow):
         self.inspect.badges_changed.connect(self._show_health_badges)
         self.tuning = TuningPanel()
         self.tuning.show_run_curves.connect(self._show_trial_curves)
+        self.tuning.space_editor.changed.connect(self._mark_tuned_params)
         self.training_settings = TrainingSettingsEditor()
         self.training_settings.changed.connect(self._on_training_settings_edited)
         self._training_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -352,6 +353,7 @@ class MainWindow(QMainWindow):
         self._load_data()
         self._on_training_changed()
         self.tuning.set_document(document)
+        self._mark_tuned_params()
         self.inspect.set_project(document.project, document.path)
 
     def set_document(self, document: Document) -> None:
@@ -889,6 +891,18 @@ class MainWindow(QMainWindow):
             tip = f"Training health: {badge.status}" + (f" ({badge.reason})" if badge.reason else "")
             shown[node.id] = (text, colors.get(badge.status), tip)
         self.scene.set_badges(shown)
+
+    def _mark_tuned_params(self) -> None:
+        """The layers whose params the search space varies carry a "tuned" badge naming them."""
+        tuned: dict[str, list[str]] = {}
+        for parameter in self.tuning.space_editor.space():
+            node_name, _, param = parameter.name.rpartition(".")
+            node = self.graph.find(node_name)
+            if node is not None:
+                tuned.setdefault(node.id, []).append(param)
+        self.scene.set_badges({node_id: (f"tuned: {', '.join(params)}", None,
+                                         f"Searched by the Tuning panel: {', '.join(params)}")
+                               for node_id, params in tuned.items()}, kind="tuning")
 
     def _select_node_named(self, name: str) -> None:
         node = self.graph.find(name)

@@ -387,8 +387,19 @@ def test_training_health_badges_sit_on_their_nodes(qtbot, window: MainWindow):
     window.inspect.badges_changed.emit(badges)
     conv = window.scene.node_item(window.graph.find("conv_1").id)
     digit = window.scene.node_item(window.graph.find("digit").id)
-    assert conv.badge == "∇ 3e-03" and digit.badge == "NaN"
-    assert digit._badge[1] == ERROR_COLOR and "NaN in the gradients" in digit.toolTip()
-    assert window.scene.node_item(window.graph.find("pool").id).badge == ""
+    assert conv.badge() == "∇ 3e-03" and digit.badge() == "NaN"
+    assert digit._badges["health"][1] == ERROR_COLOR and "NaN in the gradients" in digit.toolTip()
+    assert window.scene.node_item(window.graph.find("pool").id).badge() == ""
     window.inspect.badges_changed.emit({})
-    assert conv.badge == ""
+    assert conv.badge() == ""
+
+
+def test_params_in_the_search_space_are_marked_on_their_layers(qtbot, window: MainWindow):
+    from app.tuning.space import parse_param
+
+    window.tuning.space_editor.add_parameter(parse_param("conv_1.filters=int:8:64"))
+    window.tuning.space_editor.add_parameter(parse_param("training.learning_rate=log:1e-4:1e-1"))
+    conv = window.scene.node_item(window.graph.find("conv_1").id)
+    assert conv.badge("tuning") == "tuned: filters"
+    assert "Tuning panel" in conv.toolTip()
+    assert window.scene.node_item(window.graph.find("digit").id).badge("tuning") == ""

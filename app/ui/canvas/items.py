@@ -163,7 +163,7 @@ class NodeItem(QGraphicsItem):
         self._preview_source: QImage | None = None
         self._preview: QImage | None = None  # the thumbnail as drawn (scaled once)
         self._preview_top = 0.0
-        self._badge: tuple[str, QColor | None, str] = ("", None, "")
+        self._badges: dict[str, tuple[str, QColor | None, str]] = {}  # by kind, drawn right to left
         flags = QGraphicsItem.GraphicsItemFlag
         self.setFlags(flags.ItemIsMovable | flags.ItemIsSelectable | flags.ItemSendsGeometryChanges)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -198,24 +198,26 @@ class NodeItem(QGraphicsItem):
             self._update_tooltip()
             self.update()
 
-    def set_badge(self, text: str, color: QColor | None = None, tip: str = "") -> None:
-        """A small badge in the box's top-right corner, such as training health's gradient norm.
+    def set_badge(self, text: str, color: QColor | None = None, tip: str = "", kind: str = "health") -> None:
+        """A small badge in the box's top-right corner: training health's gradient norm, a tuned param.
 
         ``color`` fills it (amber or red when something is wrong; None: a quiet
         one in the palette's colours); ``tip`` joins the tooltip; an empty
-        ``text`` removes the badge.
+        ``text`` removes the badge of that ``kind``.
         """
         badge = (text, QColor(color) if color is not None else None, tip)
-        if badge == self._badge:
+        if self._badges.get(kind, ("", None, "")) == badge:
             return
-        self._badge = badge
+        if text:
+            self._badges[kind] = badge
+        else:
+            self._badges.pop(kind, None)
         self._update_tooltip()
         self.update()
 
-    @property
-    def badge(self) -> str:
-        """The badge's text ('' when there is none)."""
-        return self._badge[0]
+    def badge(self, kind: str = "health") -> str:
+        """The text of the badge of ``kind`` ('' when there is none)."""
+        return self._badges.get(kind, ("", None, ""))[0]
 
     def set_preview(self, image: QImage | None) -> None:
         """Show ``image`` as a small thumbnail under the texts (None removes it); free when unchanged."""
@@ -338,8 +340,9 @@ class NodeItem(QGraphicsItem):
     def _update_tooltip(self) -> None:
         head = f"{self._texts[1]} ({self._texts[0]})" if self._texts else ""
         body = self._problem_tip or self._spec_doc
-        if self._badge[0] and self._badge[2]:
-            body = f"{body}\n{self._badge[2]}" if body else self._badge[2]
+        for _, _, tip in self._badges.values():
+            if tip:
+                body = f"{body}\n{tip}" if body else tip
         self.setToolTip(f"{head}\n{body}" if body else head)
 
     # ------------------------------------------------------------ geometry
@@ -434,14 +437,17 @@ class NodeItem(QGraphicsItem):
             painter.setPen(QPen(palette.color(QPalette.ColorRole.Mid), 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(target)
-        if self._badge[0]:
-            self._paint_badge(painter, palette, body)
+        right = body.right() - 4
+        for badge in self._badges.values():
+            right = self._paint_badge(painter, palette, body, badge, right) - 3
 
-    def _paint_badge(self, painter: QPainter, palette: QPalette, body: QRectF) -> None:
-        text, color, _ = self._badge
+    def _paint_badge(self, painter: QPainter, palette: QPalette, body: QRectF,
+                     badge: tuple[str, QColor | None, str], right: float) -> float:
+        """Draw one badge ending at ``right``; returns where it starts."""
+        text, color, _ = badge
         metrics = self.fonts.small_metrics
         width, height = metrics.horizontalAdvance(text) + 8, metrics.height() + 2
-        rect = QRectF(body.right() - width - 4, body.top() + STRIP + 3, width, height)
+        rect = QRectF(right - width, body.top() + STRIP + 3, width, height)
         fill = color if color is not None else palette.color(QPalette.ColorRole.AlternateBase)
         quiet = QPen(palette.color(QPalette.ColorRole.Mid), 0.8)
         painter.setPen(quiet if color is None else Qt.PenStyle.NoPen)
@@ -450,6 +456,7 @@ class NodeItem(QGraphicsItem):
         painter.setFont(self.fonts.small)
         painter.setPen(QColor("white") if color is not None else palette.color(QPalette.ColorRole.Text))
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+        return rect.left()
 
 
     def _paint_overview(self, painter: QPainter, palette: QPalette, body: QRectF) -> None:

@@ -150,10 +150,10 @@ class GraphScene(QGraphicsScene):
         """The item drawing node ``node_id``."""
         return self._nodes.get(node_id)
 
-    def set_badges(self, badges: dict[str, tuple[str, Any, str]]) -> None:
-        """Badges by node id (``(text, colour or None, tooltip)``); the other nodes lose theirs."""
+    def set_badges(self, badges: dict[str, tuple[str, Any, str]], kind: str = "health") -> None:
+        """Badges of ``kind`` by node id (``(text, colour or None, tooltip)``); other nodes lose theirs."""
         for node_id, item in self._nodes.items():
-            item.set_badge(*badges.get(node_id, ("", None, "")))
+            item.set_badge(*badges.get(node_id, ("", None, "")), kind=kind)
 
     def edge_item(self, edge: Edge) -> EdgeItem | None:
         """The item drawing ``edge``."""
