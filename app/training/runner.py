@@ -148,6 +148,8 @@ class Runner:
         data = self.dataset if self.dataset is not None else load_source(self.project.data, self._base_dir())
         self.phase = "building the model"
         model = self.model = to_keras(self.project.graph, self.catalog, name=_model_name(self.project.name))
+        if self.continue_from is None:
+            self._load_project_weights(model)
         data = self._fit_data_to_model(data, model)
         resume = self._resume_state()
         self.epochs_done = initial_epoch = int(resume.get("epoch", 0))
@@ -196,6 +198,17 @@ class Runner:
     # ------------------------------------------------------------ preparing
     def _base_dir(self) -> Path:
         return self.project.path.parent if self.project.path else Path.cwd()
+
+    def _load_project_weights(self, model: Any) -> None:
+        """Start from the project's own weights (an imported model's), where it has some."""
+        path = self.project.weights_path()
+        if path is None:
+            return
+        if not path.is_file():
+            raise DataError(f"{path}: the project's weights file is missing (it is named in the project)")
+        self.phase = "loading the project's weights"
+        model.load_weights(str(path), skip_mismatch=True)  # layers added since the import start fresh
+        self.notes.append(f"Started from the project's weights ({path.name}).")
 
     def _fit_data_to_model(self, data: Any, model: Any) -> Any:
         if isinstance(data, Dataset) and len(model.inputs) == 1:
