@@ -92,22 +92,32 @@ def _run_check(script: Path, folder: Path) -> None:
 # Names Keras makes up for layers and models nobody named; their number depends on how many
 # were made before in the process (a fresh interpreter says input_layer, this one input_layer_5).
 _AUTO_NAME = re.compile(r"^(input_layer|functional|sequential|model)(_\d+)?$")
+# Inside a nested model (a pretrained backbone) every layer was named by Keras, not by the graph.
+_ANY_NAME = re.compile(r"^([a-z][a-z0-9_]*?)(_\d+)?$")
 
 
 def canonical_names(config: Any) -> Any:
-    """``config`` with Keras's made-up names numbered by first appearance (``input_layer#0``, ...)."""
+    """``config`` with Keras's made-up names numbered by first appearance (``input_layer#0``, ...).
+
+    At the top, only names Keras always makes up (``input_layer``, ``functional``, ...) are
+    renumbered, so the graph's own names are compared as they are; inside a nested model every
+    name is, as Keras chose them all.
+    """
     seen: dict[str, str] = {}
 
-    def rename(value: Any) -> Any:
+    def rename(value: Any, depth: int) -> Any:
         if isinstance(value, dict):
-            return {key: rename(item) for key, item in value.items()}
+            inner = depth + (1 if isinstance(value.get("layers"), list) else 0)
+            return {key: rename(item, inner) for key, item in value.items()}
         if isinstance(value, list):
-            return [rename(item) for item in value]
-        if isinstance(value, str) and (match := _AUTO_NAME.match(value)):
-            return seen.setdefault(value, f"{match.group(1)}#{len(seen)}")
+            return [rename(item, depth) for item in value]
+        if isinstance(value, str):
+            match = _AUTO_NAME.match(value) or (_ANY_NAME.match(value) if depth > 1 else None)
+            if match:
+                return seen.setdefault(value, f"{match.group(1)}#{len(seen)}")
         return value
 
-    return rename(config)
+    return rename(config, 0)
 
 
 def first_difference(expected: Any, received: Any, where: str = "config") -> str:

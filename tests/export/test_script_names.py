@@ -20,3 +20,16 @@ def test_a_real_difference_in_wiring_still_shows():
     named = {"layers": [{"name": "image", "inbound": []}]}
     assert first_difference(canonical_names(named), canonical_names({"layers": [{"name": "img",
                                                                                   "inbound": []}]}))
+
+
+def test_inside_a_nested_model_every_name_is_keras_own():
+    def model(pooling: str, head: str) -> dict:
+        backbone = {"class_name": "Functional", "config": {"name": "mobilenet", "layers": [
+            {"name": pooling, "inbound": ["input_layer"]}]}}
+        return {"layers": [{"name": "image"}, backbone, {"name": head}]}
+
+    assert first_difference(canonical_names(model("global_average_pooling2d_2", "head")),
+                            canonical_names(model("global_average_pooling2d", "head"))) == ""
+    # The graph's own names (at the top) still count.
+    assert first_difference(canonical_names(model("pool", "head_1")),
+                            canonical_names(model("pool", "head_2")))
