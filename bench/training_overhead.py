@@ -132,21 +132,22 @@ def session_rate(project, data, epochs: int, runs_dir: Path, dashboard: str) -> 
 
 def qt_dashboard(session, marks, epochs: int, samples: int) -> tuple[float, float]:
     """Train ``session`` with a ``TrainingPanel`` (offscreen) draining it on its timer."""
+    from PySide6.QtCore import QEventLoop
     from PySide6.QtWidgets import QApplication
 
     from app.ui.training_panel import TrainingPanel
 
-    app = QApplication.instance() or QApplication([])
+    _app = QApplication.instance() or QApplication([])  # kept alive while the panel lives
     panel = TrainingPanel()
     panel.resize(1200, 700)
     panel.show()
     ended: list[dict] = []
+    loop = QEventLoop()  # the window's own way of waiting: an event loop, not a polling one
     panel.finished.connect(ended.append)
+    panel.finished.connect(loop.quit)
     panel.watch(session, session.settings)
     session.start()
-    while not ended:
-        app.processEvents()
-        time.sleep(0.002)
+    loop.exec()
     panel.close()
     if ended[0]["kind"] != "finished":
         raise RuntimeError(f"the session ended {ended[0]['kind']}: {ended[0].get('message')}")

@@ -44,6 +44,7 @@ class Series:
         self._x = np.empty(INITIAL_CAPACITY, dtype=np.float64)
         self._y = np.empty(INITIAL_CAPACITY, dtype=np.float32)
         self.count = 0
+        self.version = 0  # grows with every change (a held value moves its last point: same count)
         self.top = -math.inf  # the largest finite value so far
         self.bottom = math.inf  # the smallest
 
@@ -76,6 +77,7 @@ class Series:
         self._x[self.count:end] = x
         self._y[self.count:end] = y
         self.count = end
+        self.version += 1
         finite = y[np.isfinite(y)]
         if len(finite):
             self.top = max(self.top, float(finite.max()))
@@ -102,7 +104,9 @@ class Series:
 
     def clear(self) -> None:
         """Forget every point (the buffers shrink back)."""
+        version = self.version
         self.__init__()
+        self.version = version + 1
 
 
 class Smoother:
@@ -243,11 +247,11 @@ class CurvePlot(pg.PlotWidget):
     @property
     def pending(self) -> bool:
         """True when a series grew (or was replaced) since the last ``refresh``."""
-        return any(self._drawn[name] != series.count for name, series in self.series.items())
+        return any(self._drawn[name] != series.version for name, series in self.series.items())
 
     def refresh(self) -> None:
         """Hand the plot the series that changed since the last refresh."""
-        changed = [name for name, series in self.series.items() if self._drawn[name] != series.count]
+        changed = [name for name, series in self.series.items() if self._drawn[name] != series.version]
         if not changed:
             return
         if self.following:
@@ -257,7 +261,7 @@ class CurvePlot(pg.PlotWidget):
         left, right = view.viewRange()[0]
         for name in changed:
             series = self.series[name]
-            self._drawn[name] = series.count
+            self._drawn[name] = series.version
             x, y = series.x, series.y
             if not self.following:  # only the part in view, and one point either side of it
                 first = max(int(np.searchsorted(x, left)) - 1, 0)

@@ -237,6 +237,18 @@ def test_a_held_value_costs_two_points_and_draws_the_same():
     assert np.array_equal(np.interp(x, series.x, series.y), np.interp(x, x, y))
 
 
+def test_a_held_value_still_reaches_the_latest_step_on_screen(qtbot):
+    plot = CurvePlot("Learning rate", "batch", from_zero=True)
+    qtbot.addWidget(plot)
+    series = plot.add_curve("lr")
+    series.extend_changes([1, 2, 3], [0.1, 0.1, 0.1])
+    plot.refresh()
+    series.extend_changes([4, 5], [0.1, 0.1])  # same number of points, the last one moved on
+    assert plot.pending
+    plot.refresh()
+    assert plot.items["lr"].getData()[0][-1] == 5
+
+
 def test_series_and_smoother():
     series = Series()
     for chunk in range(5):
