@@ -48,7 +48,7 @@ from app.ui.widgets import fill_table, make_table, muted_label, section
 
 DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
-TICK_BUDGET_S = 0.012  # a tick takes events for this long at most, then lets the window paint
+TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
 REDRAW_INTERVAL_S = 0.066  # one plot is redrawn at most this often (see _refresh_one_plot)
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
