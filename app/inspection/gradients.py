@@ -4,9 +4,9 @@ Keras 3 has no backend-neutral gradient, so ``value_and_gradients`` hands
 the work to the running backend's own tool: ``tf.GradientTape`` on
 TensorFlow, ``jax.value_and_grad`` over ``model.stateless_call`` on JAX,
 ``torch.autograd.grad`` on PyTorch. Each helper imports its backend inside
-the function, so only the running one is loaded; the TensorFlow helper is
-the one named exception to "only app.data and app.export import
-tensorflow" (see the import contract in ``pyproject.toml``).
+the function, so only the running one is loaded; the TensorFlow one lives
+in ``app.data.tape``, as only ``app/data`` and ``app/export`` import
+TensorFlow.
 
 The function to differentiate receives the model's outputs (a tensor, or a
 list for several outputs) and returns a scalar, written with ``keras.ops``
@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from app.data.tape import tape_gradients
 from app.inspection.model_parts import to_numpy
 
 ScoreFunction = Callable[[Any], Any]
@@ -73,16 +74,6 @@ def loss_gradients(model: Any, x: Any, y: Any, loss: Any, weights: bool = True) 
 
 
 # ---------------------------------------------------------- one per backend
-def _tensorflow(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any]) -> tuple[Any, ...]:
-    import tensorflow as tf
-    inputs = tf.convert_to_tensor(x)
-    with tf.GradientTape() as tape:
-        tape.watch(inputs)
-        value = function(model(inputs, training=False))
-    gradients = tape.gradient(value, [inputs, *variables])
-    return value, gradients[0], gradients[1:]
-
-
 def _jax(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[Any]) -> tuple[Any, ...]:
     import jax
     chosen = {id(v) for v in variables}
@@ -109,4 +100,4 @@ def _torch(model: Any, x: np.ndarray, function: ScoreFunction, variables: list[A
     return value.detach(), gradients[0], list(gradients[1:])
 
 
-_HELPERS = {"tensorflow": _tensorflow, "jax": _jax, "torch": _torch}
+_HELPERS = {"tensorflow": tape_gradients, "jax": _jax, "torch": _torch}
