@@ -25,19 +25,21 @@ from typing import Any
 
 from app.core.catalog import Catalog
 from app.core.project import Project
-from app.training.events import Event, EventQueue
+from app.training.background import RUNNING, BackgroundJob
+from app.training.events import Event
 from app.training.runner import Control, Runner
 from app.training.runs import runs_root
 from app.training.schedules import has_variable_rate
 from app.training.settings import TrainingSettings
 
-IDLE, RUNNING, PAUSED, STOPPING, FINISHED, STOPPED, FAILED = (
-    "idle", "running", "paused", "stopping", "finished", "stopped", "failed",
-)
+PAUSED, STOPPING, FINISHED, STOPPED, FAILED = "paused", "stopping", "finished", "stopped", "failed"
 
 
-class TrainingSession:
+class TrainingSession(BackgroundJob):
     """One training run of a project: build, compile and fit on a worker thread, with events.
+
+    ``start``, ``run``, ``wait``, ``drain``, ``state`` and ``result`` come
+    from ``BackgroundJob``; its state is also paused or stopping.
 
     ``settings`` defaults to the project's ``training`` section (checked
     now: a bad value raises ``ValueError`` naming the field); ``epochs``
@@ -46,6 +48,9 @@ class TrainingSession:
     ``runs_dir`` is where run folders go (default: ``<project>.runs`` beside
     the project file, or ``./netloom.runs`` for an unsaved project).
     """
+
+    THREAD_NAME = "netloom-training"
+    NOUN = "session"
 
     def __init__(
         self,
@@ -59,6 +64,7 @@ class TrainingSession:
         catalog: Catalog | None = None,
         extra_callbacks: Callable[[Path, Any], list[Any]] | None = None,
     ) -> None:
+        super().__init__()
         self.project = project
         self.settings = settings or TrainingSettings.from_dict(project.training)
         if epochs is not None:
@@ -69,13 +75,9 @@ class TrainingSession:
         self.listener = listener
         self.catalog = catalog
         self.extra_callbacks = extra_callbacks
-        self._queue = EventQueue()
         self._control = Control()
         self._continue_from: Path | None = None
-        self._thread: threading.Thread | None = None
         self._runner: Runner | None = None
-        self._state = IDLE
-        self._result: Event | None = None
         self._lock = threading.Lock()
 
     # -------------------------------------------------------------- control
@@ -86,27 +88,6 @@ class TrainingSession:
         if not path.is_dir():
             raise FileNotFoundError(f"{path}: no such run folder")
         self._continue_from = path
-
-    def start(self) -> None:
-        """Train on a new worker thread; returns at once."""
-        self._require_idle("start")
-        self._state = RUNNING
-        self._thread = threading.Thread(target=self._work, name="netloom-training", daemon=True)
-        self._thread.start()
-
-    def run(self) -> Event:
-        """Train in the calling thread and return the last event (finished, stopped or failed)."""
-        self._require_idle("run")
-        self._state = RUNNING
-        self._work()
-        return self._result
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the worker thread ends (or ``timeout`` seconds pass); True when it ended."""
-        if self._thread is None:
-            return self._result is not None
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     def stop(self) -> None:
         """End training after the current batch; the weights reached are kept and saved."""
@@ -146,20 +127,6 @@ class TrainingSession:
         self._control.request_rate(float(rate))
 
     # ----------------------------------------------------------- reading
-    def drain(self, limit: int | None = None) -> list[Event]:
-        """The events published since the last call, oldest first; never blocks."""
-        return self._queue.drain(limit)
-
-    @property
-    def state(self) -> str:
-        """idle, running, paused, stopping, finished, stopped or failed."""
-        return self._state
-
-    @property
-    def result(self) -> Event | None:
-        """The run's last event once it ended, else None."""
-        return self._result
-
     @property
     def run_dir(self) -> Path | None:
         """The run's folder once created."""
@@ -172,10 +139,6 @@ class TrainingSession:
         return self._runner.model if self._runner is not None else None
 
     # ------------------------------------------------------------- private
-    def _require_idle(self, what: str) -> None:
-        if self._state != IDLE:
-            raise RuntimeError(f"{what}: this session has already started; make a new TrainingSession")
-
     def _publish(self, event: Event) -> None:
         if event.terminal:
             self._result = event

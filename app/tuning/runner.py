@@ -53,7 +53,8 @@ from app.core.catalog import Catalog
 from app.core.project import Project
 from app.core.runs import runs_root
 from app.training import events as training_events
-from app.training.events import Event, EventQueue
+from app.training.background import RUNNING, BackgroundJob
+from app.training.events import Event
 from app.training.session import TrainingSession
 from app.tuning import strategies
 from app.tuning.results import STUDY_ATTR, SURPLUS, SearchResults, results_of, row_from_trial
@@ -77,10 +78,10 @@ __all__ = [
 
 SEARCH_STARTED, TRIAL_ENDED = "search_started", "trial_ended"
 FINISHED, STOPPED, FAILED = training_events.FINISHED, training_events.STOPPED, training_events.FAILED
-IDLE, RUNNING, STOPPING = "idle", "running", "stopping"
+STOPPING = "stopping"
 
 
-class TuningSession:
+class TuningSession(BackgroundJob):
     """One hyperparameter search over a project; see the module docstring.
 
     The constructor checks the settings and the space against the project
@@ -89,6 +90,9 @@ class TuningSession:
     the session off its main thread or passes its catalog. ``dataset``
     replaces loading the project's data (loaded once, shared by all trials).
     """
+
+    THREAD_NAME = "netloom-tuning"
+    NOUN = "search"
 
     def __init__(
         self,
@@ -102,6 +106,7 @@ class TuningSession:
     ) -> None:
         settings.check()
         check_space(project, settings.space, catalog)
+        super().__init__()
         self.project = project
         self.settings = settings
         self.listener = listener
@@ -113,36 +118,11 @@ class TuningSession:
         self.runs_dir = Path(runs_dir) if runs_dir else _default_runs_dir(project, self.study_name)
         self._storage: optuna.storages.BaseStorage | None = None
         self._storage_lock = threading.Lock()
-        self._queue = EventQueue()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._sessions: set[TrainingSession] = set()
-        self._thread: threading.Thread | None = None
-        self._state = IDLE
-        self._result: Event | None = None
 
     # -------------------------------------------------------------- control
-    def start(self) -> None:
-        """Search on a new worker thread; returns at once."""
-        self._require_idle("start")
-        self._state = RUNNING
-        self._thread = threading.Thread(target=self._work, name="netloom-tuning", daemon=True)
-        self._thread.start()
-
-    def run(self) -> Event:
-        """Search in the calling thread; return the last event (finished, stopped or failed)."""
-        self._require_idle("run")
-        self._state = RUNNING
-        self._work()
-        return self._result
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the worker thread ends (or ``timeout`` seconds pass); True when it ended."""
-        if self._thread is None:
-            return self._result is not None
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
-
     def stop(self) -> None:
         """End the search: trials in progress stop after their current batch and are queued again."""
         self._stop.set()
@@ -154,20 +134,6 @@ class TuningSession:
             session.stop()
 
     # ----------------------------------------------------------- reading
-    def drain(self, limit: int | None = None) -> list[Event]:
-        """The events published since the last call, oldest first; never blocks."""
-        return self._queue.drain(limit)
-
-    @property
-    def state(self) -> str:
-        """idle, running, stopping, finished, stopped or failed."""
-        return self._state
-
-    @property
-    def result(self) -> Event | None:
-        """The search's last event once it ended, else None."""
-        return self._result
-
     def results(self) -> SearchResults:
         """The trials of the study so far (safe to call while the search runs; empty before it began)."""
         try:
@@ -179,10 +145,6 @@ class TuningSession:
         return results_of(study, self.settings.space)
 
     # ------------------------------------------------------------- private
-    def _require_idle(self, what: str) -> None:
-        if self._state != IDLE:
-            raise RuntimeError(f"{what}: this search has already started; make a new TuningSession")
-
     def _publish(self, kind: str, **data: Any) -> None:
         event = Event(kind, data)
         if event.terminal:
