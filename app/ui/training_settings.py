@@ -83,7 +83,7 @@ from app.ui.training_settings_texts import (
     SCHEDULE_LABELS,
     SCHEDULE_TIPS,
 )
-from app.ui.widgets import PaletteRestyler, bold_font, muted_label
+from app.ui.widgets import bold_font, muted_label, restyle_on_theme_change
 
 INT_LIMIT = 2**31 - 1
 ESTIMATED_STEPS_PER_EPOCH = 100  # until the window knows the data
@@ -1044,7 +1044,7 @@ def _section_button(title: str, body: QWidget) -> QToolButton:
     button.setStyleSheet(SECTION_STYLE)
     button.setFont(bold_font(button))
     button.setToolTip(f"Show or hide the {title.lower()} settings")
-    PaletteRestyler(button)
+    restyle_on_theme_change(button)
 
     def toggle(shown: bool) -> None:
         body.setVisible(shown)

@@ -64,7 +64,7 @@ from app.ui.tasks import TaskRunner
 from app.ui.tuning_plots import ParallelPlot, ParamPlots
 from app.ui.tuning_space import SearchSpaceEditor
 from app.ui.tuning_trials import TrialsTable, value_text
-from app.ui.widgets import PaletteRestyler, bold_font, muted_label
+from app.ui.widgets import bold_font, muted_label, restyle_on_theme_change
 
 DRAIN_INTERVAL_MS = 33
 EVENTS_PER_TICK = 500
@@ -185,7 +185,7 @@ class TuningPanel(QWidget):
         self.warnings_frame = QFrame()
         self.warnings_frame.setObjectName("borderWarnings")
         self.warnings_frame.setStyleSheet(WARNINGS_STYLE)
-        PaletteRestyler(self.warnings_frame)
+        restyle_on_theme_change(self.warnings_frame)
         self.warnings_label = QLabel(wordWrap=True)
         self.warnings_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.refine_button = QPushButton("Refine")

@@ -6,8 +6,10 @@ every helper works in the light and the dark theme.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 
+import shiboken6
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
@@ -37,33 +39,47 @@ RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
 class PaletteRestyler(QObject):
-    """Re-applies a widget's style sheet when the application palette changes (a theme switch).
+    """Re-applies widgets' style sheets when the application palette changes (a theme switch).
 
     Qt resolves ``palette(...)`` in a style sheet once, when the sheet is set,
-    and a styled widget gets no palette events; so this watches the
-    application instead, and sets the same sheet again.
+    and a styled widget gets no palette events; so one filter on the
+    application (shared by every widget given to ``restyle_on_theme_change``:
+    an application filter sees every event, so there must not be one per
+    widget) sets their sheets again.
     """
 
-    def __init__(self, widget: QWidget) -> None:
-        super().__init__(widget)
-        self._widget = widget
-        app = QApplication.instance()
-        if app is not None:
-            app.installEventFilter(self)
+    def __init__(self, app: QApplication) -> None:
+        super().__init__(app)
+        self._app = app
+        self.widgets: weakref.WeakSet[QWidget] = weakref.WeakSet()
+        app.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """On the application's palette change, set the widget's style sheet again."""
-        if event.type() == QEvent.Type.ApplicationPaletteChange and watched is QApplication.instance():
-            sheet = self._widget.styleSheet()
-            self._widget.setStyleSheet("")
-            self._widget.setStyleSheet(sheet)
+        """On the application's palette change, set each watched widget's style sheet again."""
+        if watched is self._app and event.type() == QEvent.Type.ApplicationPaletteChange:
+            for widget in list(self.widgets):
+                if shiboken6.isValid(widget):
+                    sheet = widget.styleSheet()
+                    widget.setStyleSheet("")
+                    widget.setStyleSheet(sheet)
         return False
+
+
+def restyle_on_theme_change(widget: QWidget) -> None:
+    """Keep ``widget``'s style sheet in the palette's colours when the theme changes."""
+    app = QApplication.instance()
+    if app is None:
+        return
+    restyler = app.findChild(PaletteRestyler)
+    if restyler is None:
+        restyler = PaletteRestyler(app)
+    restyler.widgets.add(widget)
 
 
 def apply_table_style(view: QAbstractItemView) -> None:
     """The shared table style sheet, kept up to date when the theme changes."""
     view.setStyleSheet(TABLE_STYLE)
-    PaletteRestyler(view)
+    restyle_on_theme_change(view)
 
 
 def count_text(number: int, noun: str) -> str:

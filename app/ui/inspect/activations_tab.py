@@ -44,7 +44,7 @@ from app.ui.inspect.images import (
     is_image_file,
 )
 from app.ui.inspect.jobs import InspectJobs
-from app.ui.widgets import PaletteRestyler, muted_label
+from app.ui.widgets import muted_label, restyle_on_theme_change
 
 MAX_BARS = 64  # longer vectors are drawn as a strip of tiles
 STRIP_COLUMNS = 64
@@ -87,7 +87,7 @@ class LayerCard(QFrame):
         self.layer_name = activation.layer_name
         self.highlighted = False
         self.setStyleSheet(PLAIN)
-        PaletteRestyler(self)
+        restyle_on_theme_change(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 8)
         top = QHBoxLayout()
