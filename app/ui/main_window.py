@@ -17,7 +17,7 @@ import logging
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShowEvent
@@ -57,7 +57,6 @@ from app.ui.checker import CheckService
 from app.ui.data_dialog import DataDialog
 from app.ui.data_panel import DataPanel
 from app.ui.document import Document
-from app.ui.inspect import InspectPanel
 from app.ui.palette import LayerPalette
 from app.ui.plugins_dialog import PluginsDialog
 from app.ui.preferences_dialog import PreferencesDialog
@@ -71,8 +70,11 @@ from app.ui.summary_panel import SummaryPanel
 from app.ui.tasks import TaskRunner
 from app.ui.training_panel import TrainingPanel
 from app.ui.training_settings import TrainingSettingsEditor
-from app.ui.tuning_panel import TuningPanel
 from app.ui.widgets import count_text
+
+if TYPE_CHECKING:  # both are imported when first built: the Inspect panel holds a dozen plots, Tuning Optuna
+    from app.ui.inspect import InspectPanel
+    from app.ui.tuning_panel import TuningPanel
 
 logger = logging.getLogger(__name__)
 
@@ -179,12 +181,8 @@ class MainWindow(QMainWindow):
         self.training.start_requested.connect(self.train)
         self.training.finished.connect(self._on_training_finished)
         self.training.state_changed.connect(self._on_training_state)
-        self.inspect = InspectPanel()
-        self.inspect.layer_clicked.connect(self._select_node_named)
-        self.inspect.badges_changed.connect(self._show_health_badges)
-        self.tuning = TuningPanel()
-        self.tuning.show_run_curves.connect(self._show_trial_curves)
-        self.tuning.space_editor.changed.connect(self._mark_tuned_params)
+        self._inspect: InspectPanel | None = None  # both built when first shown or needed (see ``inspect``)
+        self._tuning: TuningPanel | None = None
         self.training_settings = TrainingSettingsEditor()
         self.training_settings.changed.connect(self._on_training_settings_edited)
         self._training_names: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
@@ -207,12 +205,14 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.problems_dock, self.summary_dock)
         self.training_dock = self._dock("Training", "training", self.training,
                                         Qt.DockWidgetArea.BottomDockWidgetArea)
-        self.tuning_dock = self._dock("Tuning", "tuning", self.tuning, Qt.DockWidgetArea.BottomDockWidgetArea,
+        self.tuning_dock = self._dock("Tuning", "tuning", None, Qt.DockWidgetArea.BottomDockWidgetArea,
                                       scroll=True)
+        self.tuning_dock.visibilityChanged.connect(lambda shown: shown and self.tuning)
         self.tabifyDockWidget(self.summary_dock, self.data_dock)
         self.tabifyDockWidget(self.data_dock, self.training_dock)
         bottom = Qt.DockWidgetArea.BottomDockWidgetArea
-        self.inspect_dock = self._dock("Inspect", "inspect", self.inspect, bottom, scroll=True)
+        self.inspect_dock = self._dock("Inspect", "inspect", None, bottom, scroll=True)
+        self.inspect_dock.visibilityChanged.connect(lambda shown: shown and self.inspect)
         self.tabifyDockWidget(self.training_dock, self.inspect_dock)
         self.tabifyDockWidget(self.inspect_dock, self.tuning_dock)
         self.properties_dock.raise_()
@@ -220,17 +220,19 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.palette_dock, self.properties_dock], [250, 330], Qt.Orientation.Horizontal)
         self.resizeDocks([self.problems_dock], [230], Qt.Orientation.Vertical)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea,
+    def _dock(self, title: str, name: str, widget: QWidget | None, area: Qt.DockWidgetArea,
               scroll: bool = False) -> QDockWidget:
         """A dock for ``widget``; ``scroll`` puts it in a scroll area, so a tall panel does not make
-        the whole dock area (and the panels tabbed with it) as tall as itself."""
+        the whole dock area (and the panels tabbed with it) as tall as itself. A scrolled dock may
+        start without its widget (see ``_fill_dock``)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(f"{name}-dock")
         if scroll:
             area_widget = QScrollArea()
             area_widget.setWidgetResizable(True)
             area_widget.setFrameShape(QFrame.Shape.NoFrame)
-            area_widget.setWidget(widget)
+            if widget is not None:
+                area_widget.setWidget(widget)
             dock.setWidget(area_widget)
         else:
             dock.setWidget(widget)
@@ -239,6 +241,43 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(area, dock)
         return dock
+
+    @property
+    def inspect(self) -> InspectPanel:
+        """The Inspect panel, built the first time it is shown or needed (not at start: it is slow)."""
+        if self._inspect is None:
+            from app.ui.inspect import InspectPanel
+
+            panel = InspectPanel()
+            panel.layer_clicked.connect(self._select_node_named)
+            panel.badges_changed.connect(self._show_health_badges)
+            panel.set_catalog(self.catalog)
+            panel.set_project(self.project, self.document.path)
+            self._inspect = panel
+            self._fill_dock(self.inspect_dock, panel)
+        return self._inspect
+
+    @property
+    def tuning(self) -> TuningPanel:
+        """The Tuning panel, built the first time it is shown or needed (it imports Optuna)."""
+        if self._tuning is None:
+            from app.ui.tuning_panel import TuningPanel
+
+            panel = TuningPanel()
+            panel.show_run_curves.connect(self._show_trial_curves)
+            panel.space_editor.changed.connect(self._mark_tuned_params)
+            panel.set_catalog(self.catalog)
+            panel.set_document(self.document)
+            self._tuning = panel
+            self._fill_dock(self.tuning_dock, panel)
+        return self._tuning
+
+    @staticmethod
+    def _fill_dock(dock: QDockWidget, panel: QWidget) -> None:
+        """Put a panel built late into its dock's scroll area, with the theme the window has now."""
+        area = dock.widget()
+        assert isinstance(area, QScrollArea)
+        area.setWidget(panel)
 
     def _build_menus(self) -> None:
         menus: dict[str, QMenu] = {}
@@ -352,9 +391,11 @@ class MainWindow(QMainWindow):
         self._on_graph_changed()
         self._load_data()
         self._on_training_changed()
-        self.tuning.set_document(document)
+        if self._tuning is not None:
+            self._tuning.set_document(document)
         self._mark_tuned_params()
-        self.inspect.set_project(document.project, document.path)
+        if self._inspect is not None:
+            self._inspect.set_project(document.project, document.path)
 
     def set_document(self, document: Document) -> None:
         """Replace the shown document (the caller has asked about unsaved changes)."""
@@ -523,8 +564,9 @@ class MainWindow(QMainWindow):
     def _on_training_finished(self, summary: dict[str, Any]) -> None:
         message = summary.get("message") if isinstance(summary, dict) else None
         self.statusBar().showMessage(f"Training: {message}" if message else "Training ended.", 10000)
-        self.inspect.set_project(self.project, self.document.path)
-        self.inspect.refresh_runs()
+        if self._inspect is not None:
+            self._inspect.set_project(self.project, self.document.path)
+            self._inspect.refresh_runs()
 
     def set_previews_enabled(self, on: bool) -> None:
         """Show each layer's output for the first sample on the canvas, or not."""
@@ -858,7 +900,7 @@ class MainWindow(QMainWindow):
         self.properties.set_node(self.graph if len(ids) == 1 else None, ids[0] if len(ids) == 1 else None)
         if self._checks.up_to_date:
             self.properties.set_result(self._checks.result)
-        if len(ids) == 1 and not self.inspect_dock.visibleRegion().isEmpty():  # Inspect is on show
+        if len(ids) == 1 and self._inspect is not None and not self.inspect_dock.visibleRegion().isEmpty():
             self.inspect.show_node(self.graph.node(ids[0]).name)
 
     def _inspect_node(self, what: str, node_id: str) -> None:
@@ -895,7 +937,7 @@ class MainWindow(QMainWindow):
     def _mark_tuned_params(self) -> None:
         """The layers whose params the search space varies carry a "tuned" badge naming them."""
         tuned: dict[str, list[str]] = {}
-        for parameter in self.tuning.space_editor.space():
+        for parameter in self._tuning.space_editor.space() if self._tuning is not None else ():
             node_name, _, param = parameter.name.rpartition(".")
             node = self.graph.find(node_name)
             if node is not None:
@@ -942,8 +984,9 @@ class MainWindow(QMainWindow):
         self.view.set_catalog(catalog)
         self.start_page.set_catalog(catalog)
         self.palette.set_catalog(catalog)
-        self.tuning.set_catalog(catalog)
-        self.inspect.set_catalog(catalog)
+        for panel in (self._tuning, self._inspect):
+            if panel is not None:
+                panel.set_catalog(catalog)
         self.properties.set_catalog(catalog)
         self._refresh_blocks()
         self._show_keras_status()
@@ -1062,7 +1105,8 @@ class MainWindow(QMainWindow):
         if self._ask_on_close and not self._may_discard():
             event.ignore()
             return
-        if self._ask_on_close and (self.training.busy or self.tuning.busy):
+        tuning_busy = self._tuning is not None and self._tuning.busy
+        if self._ask_on_close and (self.training.busy or tuning_busy):
             what = "Training" if self.training.busy else "A hyperparameter search"
             answer = QMessageBox.question(self, f"{what} is running",
                                           "Stop it and close? What was reached so far is kept.")
@@ -1077,8 +1121,9 @@ class MainWindow(QMainWindow):
         self._checks.stop()
         self._previews.stop()
         self.training.shutdown()
-        self.tuning.shutdown()
-        self.inspect.shutdown()
+        for panel in (self._tuning, self._inspect):
+            if panel is not None:
+                panel.shutdown()
         self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)

@@ -357,13 +357,27 @@ def test_training_settings_edits_are_undoable_and_reach_the_run(qtbot, window: M
 
 def test_the_window_has_the_export_and_tuning_parts(qtbot, window: MainWindow):
     assert window.actions_by_name["export_model"].shortcut().toString() == "Ctrl+Shift+E"
-    assert window.tuning_dock.widget().widget() is window.tuning  # in a scroll area
+    panel = window.tuning
+    assert window.tuning_dock.widget().widget() is panel  # in a scroll area
     window.actions_by_name["export_model"].trigger()
     from app.ui.export_dialog import ExportDialog
 
     dialog = window.findChild(ExportDialog)
     assert dialog is not None and dialog.isVisible()
     dialog.close()
+
+
+def test_the_inspect_and_tuning_panels_are_built_when_first_shown(qtbot, window: MainWindow):
+    assert window._inspect is None and window._tuning is None  # not at start: it is slow
+    assert window.inspect_dock.widget().widget() is None
+    window.inspect_dock.raise_()
+    qtbot.waitUntil(lambda: window._inspect is not None, timeout=5000)
+    assert window.inspect_dock.widget().widget() is window.inspect
+    assert window.inspect.project is window.project and window.inspect.catalog is window.catalog
+    window.tuning_dock.raise_()
+    qtbot.waitUntil(lambda: window._tuning is not None, timeout=5000)
+    assert window.tuning.document is window.document
+    assert window.tuning.catalog is window.catalog
 
 
 def test_the_node_menu_opens_the_inspect_panel_at_that_layer(qtbot, window: MainWindow):
