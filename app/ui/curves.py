@@ -11,13 +11,14 @@ Colours come from the palette (``apply_palette``), so the dark theme works.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from collections.abc import Iterable
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QPaintEvent, QPalette
 from PySide6.QtWidgets import QWidget
 
 from app.ui.theme import category_color, is_dark
@@ -27,6 +28,12 @@ INITIAL_CAPACITY = 1024
 # curve costs Qt ~25 ms a redraw and a 2 px one several times a 1 px one (a validation curve's
 # own colour still sets it apart).
 SHORT_CURVE = 400
+# While following a growing run, the value range keeps room to fall into and is only refitted when
+# the values leave it (or fill less than Y_SNUG of it): most redraws then keep both axes as they
+# are, and pyqtgraph repaints axes from a cached picture instead of laying out their ticks again
+# (two thirds of a redraw's cost).
+Y_ROOM = 0.1
+Y_SNUG = 0.75
 # Hues borrowed from the layer categories: readable on both themes, distinct from each other.
 _HUES = ("Core", "Convolution", "Input", "Attention", "Recurrent", "Activation", "Pooling", "Merge")
 TRAINING, VALIDATION, FAINT, SCHEDULE = "training", "validation", "faint", "schedule"
@@ -180,6 +187,9 @@ class CurvePlot(pg.PlotWidget):
         self._drawn: dict[str, int] = {}
         self._short: dict[str, bool] = {}
         self.following = True
+        self.planned_right: float | None = None  # the x-axis reaches this at least (see ``plan``)
+        self._fitted: tuple[float, float, float, float] | None = None  # the range last asked for
+        self.paint_cost_s = 0.0  # CPU seconds of this thread the last paints took (a moving average)
         self.setMenuEnabled(False)
         self.getPlotItem().disableAutoRange()
         self.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._on_zoomed)
@@ -222,6 +232,7 @@ class CurvePlot(pg.PlotWidget):
         series.clear()
         series.extend(xs, ys)
         self._drawn[name] = -1
+        self._fitted = None
 
     def remove_curve(self, name: str) -> None:
         """Take the curve ``name`` off the plot and forget its points."""
@@ -232,6 +243,7 @@ class CurvePlot(pg.PlotWidget):
         self.legend.removeItem(item)
         del self.series[name], self._styles[name], self._drawn[name]
         self._short.pop(name, None)
+        self._fitted = None
         self._show_legend()
 
     def clear_curves(self, prefix: str = "") -> None:
@@ -275,9 +287,18 @@ class CurvePlot(pg.PlotWidget):
                 self._style(name)
         self._show_legend()
 
+    def plan(self, right: float | None) -> None:
+        """Let the x-axis reach ``right`` (the planned end of a run) from the start, so the curve
+        grows across a still axis and shows how far the run has come; None: fit the points."""
+        if right != self.planned_right:
+            self.planned_right = right
+            self._fitted = None
+            self._redraw_all()
+
     def follow(self) -> None:
         """Show the whole run again, and keep showing it as it grows."""
         self.following = True
+        self._fitted = None
         self._redraw_all()
 
     def _on_zoomed(self, *_: object) -> None:
@@ -289,6 +310,14 @@ class CurvePlot(pg.PlotWidget):
             self._drawn[name] = -1
         self.refresh()
 
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Paint, and keep ``paint_cost_s`` (thread CPU time, so time spent waiting for the GIL is
+        not counted) for whoever decides how often to redraw."""
+        start = time.thread_time()
+        super().paintEvent(event)
+        cost = time.thread_time() - start
+        self.paint_cost_s = cost if not self.paint_cost_s else 0.7 * self.paint_cost_s + 0.3 * cost
+
     def mouseDoubleClickEvent(self, event: object) -> None:
         """Double-click: back to the whole run."""
         self.follow()
@@ -299,13 +328,23 @@ class CurvePlot(pg.PlotWidget):
             return
         left = min(float(series.x[0]) for series in filled)
         right = max(float(series.x[-1]) for series in filled)
+        if self.planned_right is not None:
+            right = max(right, self.planned_right)
         top = max(series.top for series in filled)
         bottom = 0.0 if self.from_zero else min(series.bottom for series in filled)
         if not (math.isfinite(top) and math.isfinite(bottom)):
             return
+        if self._fitted is not None:
+            fitted_left, fitted_right, fitted_bottom, fitted_top = self._fitted
+            if ((fitted_left, fitted_right) == (left, right) and fitted_bottom <= bottom
+                    and top <= fitted_top and top - bottom >= Y_SNUG * (fitted_top - fitted_bottom)):
+                return  # the points still fit the range they were given: the axes stay as they are
         if top <= bottom:  # one value: give it some room
             room = abs(top) * 0.1 or 1.0
             top, bottom = top + room, bottom if self.from_zero else bottom - room
+        elif not self.from_zero:
+            bottom -= Y_ROOM * (top - bottom)  # curves mostly fall (a loss): room below
+        self._fitted = (left, right, bottom, top)
         self.getPlotItem().getViewBox().setRange(
             xRange=(left, max(right, left + 1)), yRange=(bottom, top), padding=0.04)
         # Apply the new range now rather than in the paint: applied there, it makes the curves

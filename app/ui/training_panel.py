@@ -50,6 +50,9 @@ DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
 TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
 REDRAW_INTERVAL_S = 0.066  # one plot is redrawn at most this often (see _refresh_one_plot)
+REDRAW_SHARE = 0.04  # ... and less often when painting would take more of the GUI thread than this
+MAX_REDRAW_INTERVAL_S = 0.5
+PROGRESS_INTERVAL_S = 0.25  # the progress bar's text changes this often (its repaint is synchronous)
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
 IDLE_TEXT = "Press Start (F5) to train the model on the project's data."
@@ -82,7 +85,8 @@ class TrainingPanel(QWidget):
         self._last_batch: dict[str, Any] = {}
         self._smoother = Smoother()
         self._next_plot = 0
-        self._last_redraw = 0.0
+        self._next_redraw = 0.0  # time.monotonic() from which the next plot may be redrawn
+        self._last_progress = 0.0
         self._runs: list[RunInfo] = []
         self.comparison: list[tuple[str, str, str]] = []
         self._timer = QTimer(self)
@@ -182,6 +186,7 @@ class TrainingPanel(QWidget):
         plot = self.metric_plots.get(metric)
         if plot is None:
             plot = self.metric_plots[metric] = CurvePlot(metric.replace("_", " ").capitalize(), "epoch")
+            plot.plan(self.epoch_loss_plot.planned_right)
             self._add_plot(plot)
         return plot
 
@@ -353,7 +358,9 @@ class TrainingPanel(QWidget):
                 return taken
             if len(events) < EVENTS_PER_CHUNK or time.perf_counter() >= deadline:
                 break
-        if taken:
+        now = time.monotonic()
+        if taken and now - self._last_progress >= PROGRESS_INTERVAL_S:
+            self._last_progress = now
             self._show_progress()
         self._refresh_one_plot()
         return taken
@@ -391,16 +398,17 @@ class TrainingPanel(QWidget):
         return terminal
 
     def _refresh_one_plot(self) -> None:
-        """Redraw the next plot with new points, one per tick.
+        """Redraw the next plot with new points, one per tick, and only as often as is cheap.
 
         Under a training thread that holds the GIL most of the time, one plot's
-        paint takes ~10 ms; painting them all in one go kept the GUI thread
-        busy for 30-40 ms, so each plot is redrawn in turn, one at most every
-        ``REDRAW_INTERVAL_S`` (the batch curves, which change every batch,
-        about 7 times a second; the epoch plots once their epoch ends).
+        paint takes several ms of the GUI thread, and that time is taken from
+        training (two cores: the GUI thread's CPU is the model's CPU). So each
+        plot is redrawn in turn, and the next redraw waits ``REDRAW_INTERVAL_S``,
+        or longer when the last paint cost more than ``REDRAW_SHARE`` of that
+        (a slow machine draws less often, up to ``MAX_REDRAW_INTERVAL_S``).
         """
         now = time.monotonic()
-        if now - self._last_redraw < REDRAW_INTERVAL_S:
+        if now < self._next_redraw:
             return
         plots = self.plots
         for offset in range(len(plots)):
@@ -408,7 +416,8 @@ class TrainingPanel(QWidget):
             if plot.pending:
                 plot.refresh()
                 self._next_plot = (self._next_plot + offset + 1) % len(plots)
-                self._last_redraw = now
+                wait = min(max(REDRAW_INTERVAL_S, plot.paint_cost_s / REDRAW_SHARE), MAX_REDRAW_INTERVAL_S)
+                self._next_redraw = now + wait
                 return
 
     def _on_started(self, data: dict[str, Any]) -> None:
@@ -416,6 +425,13 @@ class TrainingPanel(QWidget):
         self._started_at = time.monotonic()
         steps = int(data["steps_per_epoch"]) * max(int(data["epochs"]) - int(data["initial_epoch"]), 1)
         self._show_schedule(steps)
+        # The axes span the planned run from the start: curves grow across them (and the axes need
+        # not be laid out again at every redraw).
+        epochs, per_epoch = int(data["epochs"]), int(data["steps_per_epoch"])
+        for plot in (self.batch_loss_plot, self.lr_plot):
+            plot.plan(float(epochs * per_epoch))
+        for plot in (self.epoch_loss_plot, *self.metric_plots.values()):
+            plot.plan(float(epochs))
         notes = " ".join(data.get("notes") or [])
         self._set_status(f"Training on {data['samples']:,} samples ({data['backend']}). {notes}".strip())
 
@@ -461,6 +477,7 @@ class TrainingPanel(QWidget):
     def _on_end(self, event: ev.Event) -> None:
         self._timer.stop()
         for plot in self.plots:
+            plot.plan(None)  # an early stop: the whole plot for what was done
             plot.refresh()
         data = event.data
         if event.kind == ev.FAILED:
