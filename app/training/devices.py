@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from app.data.dataset import Dataset
 from app.training.settings import AUTO, TrainingSettings
 
 
@@ -133,6 +135,55 @@ def _enter_distribution(stack: contextlib.ExitStack, settings: TrainingSettings,
     notes.append(f"all GPUs is not available on the {backend} backend; training on {found[0]}")
     stack.enter_context(keras.device(found[0]))
     return None
+
+
+def batch_replicas() -> int:
+    """Into how many equal parts every batch is split: the devices of JAX's ``DataParallel`` when its
+    scope is entered, else 1 (TensorFlow's strategies take batches of any size)."""
+    import keras
+
+    distribution = keras.distribution.distribution() if keras.backend.backend() == "jax" else None
+    if not isinstance(distribution, keras.distribution.DataParallel):
+        return 1
+    return int(math.prod(distribution.device_mesh.shape))
+
+
+def even_for_replicas(data: Any, replicas: int, batch_size: int,
+                      validation_split: float) -> tuple[Any, list[str]]:
+    """``data`` cut so that every batch, the last ones included, splits evenly over ``replicas``.
+
+    JAX's ``DataParallel`` refuses a batch that its devices cannot share
+    equally, and Keras does not pad one. So the batch size must be a multiple
+    of the devices (a ``ValueError`` naming ``training.batch_size`` says so)
+    and each split loses its last ``len % replicas`` samples at most (fewer
+    than the devices; a note says how many). The validation split is made
+    here, as Keras would make it (the last part, unshuffled), so both parts
+    can be cut. Returns the data and the notes.
+    """
+    if replicas <= 1:
+        return data, []
+    if batch_size % replicas:
+        raise ValueError(f"training.batch_size: {batch_size} does not split evenly over the {replicas} "
+                         f"devices of \"all GPUs\"; use a multiple of {replicas}")
+    if not isinstance(data, Dataset):
+        raise ValueError("training.distribute: \"all GPUs\" on JAX needs data held in memory (an image "
+                         "folder is streamed in batches of any size); train on one GPU or with "
+                         "TensorFlow's MirroredStrategy (netloom --backend tensorflow)")
+    if data.x_val is None and validation_split:
+        split_at = math.ceil(len(data.x_train) * (1.0 - validation_split))
+        data = replace(data, x_train=data.x_train[:split_at], y_train=data.y_train[:split_at],
+                       x_val=data.x_train[split_at:], y_val=data.y_train[split_at:])
+    notes, cut = [], {}
+    for split, x_name, y_name in (("training", "x_train", "y_train"), ("validation", "x_val", "y_val"),
+                                  ("test", "x_test", "y_test")):
+        x = getattr(data, x_name)
+        if x is None or len(x) % replicas == 0:
+            continue
+        keep = len(x) - len(x) % replicas
+        cut[x_name], cut[y_name] = x[:keep], getattr(data, y_name)[:keep]
+        notes.append(f"{len(x) - keep} of the {len(x)} {split} samples left out, so every batch "
+                     f"splits evenly over the {replicas} devices")
+    return replace(data, **cut), notes
 
 
 def _device_name(device: str) -> str:

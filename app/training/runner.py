@@ -30,7 +30,7 @@ from app.data.sources import load_source
 from app.training import events as ev
 from app.training import runs
 from app.training.compiling import make_metrics, make_optimizer, resolve_losses
-from app.training.devices import placement
+from app.training.devices import batch_replicas, even_for_replicas, placement
 from app.training.schedules import has_variable_rate, learning_rate_at
 from app.training.settings import AUTO, TrainingSettings, mode_for
 
@@ -151,6 +151,9 @@ class Runner:
         if self.continue_from is None:
             self._load_project_weights(model)
         data = self._fit_data_to_model(data, model)
+        data, cut_notes = even_for_replicas(data, batch_replicas(), settings.batch_size,
+                                            settings.validation_split)
+        self.notes += cut_notes
         resume = self._resume_state()
         self.epochs_done = initial_epoch = int(resume.get("epoch", 0))
         self.stage = int(resume.get("stage", 1))

@@ -114,3 +114,41 @@ def test_two_local_workers_train_one_model_in_step(copy_example, tmp_path):
     chief = Path(results[0]["run_dir"])
     assert chief.parent.parent == project.parent and (chief / "last.weights.h5").is_file()
     assert not Path(results[1]["run_dir"]).exists()  # the other worker's scratch folder is gone
+
+
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="all GPUs is MirroredStrategy or DataParallel")
+def test_all_gpus_spreads_the_model_over_two_replicas(tmp_path):
+    """MirroredStrategy (TensorFlow) or DataParallel (JAX), over two CPU replicas in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3",
+           "KERAS_BACKEND": keras.backend.backend()}
+    done = subprocess.run([sys.executable, str(Path(__file__).with_name("two_replicas.py"))], env=env,
+                          capture_output=True, text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert len(report["cpus"]) == 2, report
+    strategy = "MirroredStrategy" if keras.backend.backend() == "tensorflow" else "DataParallel"
+    assert any(note.startswith(f"{strategy} over cpu:0, cpu:1") for note in report["notes"]), report
+    assert report["kind"] == ev.FINISHED, report
+    assert report["replicas"] == 2, report
+    assert report["final"]["val_accuracy"] > 0.5, report  # it learns (chance: 0.1)
+
+
+def test_data_is_cut_so_every_batch_splits_evenly_over_the_replicas():
+    import numpy as np
+
+    from app.data.dataset import Dataset
+    from app.training.devices import even_for_replicas
+
+    data = Dataset(x_train=np.arange(103.0)[:, None], y_train=np.arange(103),
+                   x_test=np.arange(10.0)[:, None], y_test=np.arange(10))
+    assert even_for_replicas(data, 1, 30, 0.0) == (data, [])
+    with pytest.raises(ValueError, match=r"training\.batch_size: 30 does not split evenly over the 4"):
+        even_for_replicas(data, 4, 30, 0.0)
+    cut, notes = even_for_replicas(data, 4, 32, 0.2)
+    assert len(cut.x_train) == 80 and len(cut.x_val) == 20 and len(cut.x_test) == 8  # 83 and 20 made
+    assert cut.x_val[0, 0] == 83.0 and list(cut.y_val) == list(range(83, 103))  # the last part, as Keras
+    assert len(cut.y_train) == 80 and len(cut.y_test) == 8
+    assert notes == ["3 of the 83 training samples left out, so every batch splits evenly over the 4 devices",
+                     "2 of the 10 test samples left out, so every batch splits evenly over the 4 devices"]
+    with pytest.raises(ValueError, match="image folder"):
+        even_for_replicas(object(), 2, 32, 0.0)
