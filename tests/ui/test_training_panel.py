@@ -106,6 +106,39 @@ def test_stop_ends_the_run_with_its_weights_kept(qtbot, panel, project):
     assert panel.runs[-1].status == "stopped"
 
 
+def test_the_axes_span_the_planned_run_while_it_trains_then_what_was_done(qtbot, panel, project):
+    panel.start(project, LONG)
+    wait_for_batches(qtbot, panel)
+    planned = 500 * 10  # epochs x batches
+    assert panel.batch_loss_plot.planned_right == planned and panel.lr_plot.planned_right == planned
+    assert panel.epoch_loss_plot.planned_right == 500
+    qtbot.waitUntil(lambda: not panel.batch_loss_plot.pending, timeout=RUN_TIMEOUT_MS)
+    x_range = panel.batch_loss_plot.getPlotItem().getViewBox().viewRange()[0]
+    assert x_range[1] >= planned  # the curve grows across a still axis
+    with qtbot.waitSignal(panel.finished, timeout=RUN_TIMEOUT_MS):
+        panel.stop()
+    assert panel.batch_loss_plot.planned_right is None
+    done = panel.batch_loss_plot.series["live:raw"].x[-1]
+    assert panel.batch_loss_plot.getPlotItem().getViewBox().viewRange()[0][1] < done * 1.1 < planned
+
+
+def test_the_value_range_holds_while_the_points_fit_it(qtbot):
+    plot = CurvePlot("Loss", "batch")
+    qtbot.addWidget(plot)
+    plot.plan(100.0)
+    series = plot.add_curve("loss")
+    series.extend(range(1, 11), np.linspace(2.0, 1.0, 10))
+    plot.refresh()
+    fitted = plot._fitted
+    assert fitted[1] == 100.0 and fitted[2] < 1.0 and fitted[3] == 2.0  # room below the lowest
+    series.extend([11, 12], [0.95, 0.97])  # still inside: the axes stay as they are
+    plot.refresh()
+    assert plot._fitted == fitted
+    series.extend([13], [0.2])  # below the room: refitted
+    plot.refresh()
+    assert plot._fitted[2] < 0.2
+
+
 def test_pause_holds_the_run_and_resume_goes_on(qtbot, panel, project):
     panel.start(project, LONG)
     wait_for_batches(qtbot, panel)
