@@ -182,20 +182,24 @@ class CurvePlot(pg.PlotWidget):
         self.from_zero = from_zero
         self._x_label = x_label
         self.series: dict[str, Series] = {}
-        self.items: dict[str, pg.PlotDataItem] = {}
+        self.items: dict[str, pg.PlotCurveItem] = {}
         self._styles: dict[str, tuple[int, str]] = {}
         self._drawn: dict[str, int] = {}
         self._short: dict[str, bool] = {}
         self.following = True
         self.planned_right: float | None = None  # the x-axis reaches this at least (see ``plan``)
         self._fitted: tuple[float, float, float, float] | None = None  # the range last asked for
-        self.paint_cost_s = 0.0  # CPU seconds of this thread the last paints took (a moving average)
+        # CPU seconds of this thread that refreshing and painting took lately (moving averages)
+        self.refresh_cost_s = self.paint_cost_s = 0.0
         self.setMenuEnabled(False)
         self.getPlotItem().disableAutoRange()
         self.getPlotItem().getViewBox().sigRangeChangedManually.connect(self._on_zoomed)
         self.setToolTip("Scroll to zoom, drag to pan; double-click to see the whole run again")
         self.setMinimumSize(220, 160)
         self.getPlotItem().hideButtons()
+        # The value axis only ever widens for its tick labels: narrowing and widening again as the
+        # range moved laid the whole plot out anew, and painted it three times per redraw.
+        self.getPlotItem().getAxis("left").setStyle(autoReduceTextSpace=False)
         # No grid: the axes redraw whenever a growing curve moves the range, and grid lines
         # doubled that cost (6 ms instead of 3 per plot).
         # Curves are decimated by ``peak_decimate`` to a min/max pair per pixel column of the part
@@ -215,7 +219,7 @@ class CurvePlot(pg.PlotWidget):
         """The series named ``name``, created (with its drawn curve) when new."""
         if name in self.series:
             return self.series[name]
-        item = pg.PlotDataItem(name=label if label is not None else name, skipFiniteCheck=True)
+        item = pg.PlotCurveItem(name=label if label is not None else name, skipFiniteCheck=True)
         self.getPlotItem().addItem(item)
         if style == SCHEDULE:
             item.setZValue(-1)  # the plan lies under what was measured
@@ -266,6 +270,7 @@ class CurvePlot(pg.PlotWidget):
         changed = [name for name, series in self.series.items() if self._drawn[name] != series.version]
         if not changed:
             return
+        start = time.thread_time()
         if self.following:
             self._fit_range()  # first: the curves then take their data under the final range
         view = self.getPlotItem().getViewBox()
@@ -286,6 +291,7 @@ class CurvePlot(pg.PlotWidget):
             if self._short[name] != (series.count <= SHORT_CURVE):
                 self._style(name)
         self._show_legend()
+        self.refresh_cost_s = _average(self.refresh_cost_s, time.thread_time() - start)
 
     def plan(self, right: float | None) -> None:
         """Let the x-axis reach ``right`` (the planned end of a run) from the start, so the curve
@@ -315,8 +321,12 @@ class CurvePlot(pg.PlotWidget):
         not counted) for whoever decides how often to redraw."""
         start = time.thread_time()
         super().paintEvent(event)
-        cost = time.thread_time() - start
-        self.paint_cost_s = cost if not self.paint_cost_s else 0.7 * self.paint_cost_s + 0.3 * cost
+        self.paint_cost_s = _average(self.paint_cost_s, time.thread_time() - start)
+
+    @property
+    def redraw_cost_s(self) -> float:
+        """What one more redraw is likely to cost the GUI thread: a refresh and a paint."""
+        return self.refresh_cost_s + self.paint_cost_s
 
     def mouseDoubleClickEvent(self, event: object) -> None:
         """Double-click: back to the whole run."""
@@ -405,6 +415,11 @@ class CurvePlot(pg.PlotWidget):
                       for name, (_, style) in self._styles.items())
         self.legend.setVisible(entries > 0)  # both return at once when nothing changes
         self.legend.setColumnCount(2 if entries > 3 else 1)  # overlaid runs: a wide legend, not a tall one
+
+
+def _average(average: float, value: float) -> float:
+    """A moving average that forgets slowly (the first value starts it)."""
+    return value if not average else 0.7 * average + 0.3 * value
 
 
 def _blend(color: QColor, background: QColor, amount: float) -> QColor:

@@ -49,10 +49,11 @@ from app.ui.widgets import fill_table, make_table, muted_label, section
 DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
 TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
-REDRAW_INTERVAL_S = 0.066  # one plot is redrawn at most this often (see _refresh_one_plot)
-REDRAW_SHARE = 0.04  # ... and less often when painting would take more of the GUI thread than this
-MAX_REDRAW_INTERVAL_S = 0.5
-PROGRESS_INTERVAL_S = 0.25  # the progress bar's text changes this often (its repaint is synchronous)
+REDRAW_INTERVAL_S = 0.2  # the batch loss is redrawn at most this often (see _refresh_one_plot)
+REDRAW_SHARE = 0.015  # ... and less often when redrawing would take more of the GUI thread than this
+MAX_REDRAW_INTERVAL_S = 1.0
+SLOW_PLOT_INTERVAL_S = 1.0  # the other plots (they change once an epoch, or only move a held rate on)
+PROGRESS_INTERVAL_S = 0.5  # the progress bar's text changes this often (its repaint is synchronous)
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
 IDLE_TEXT = "Press Start (F5) to train the model on the project's data."
@@ -86,6 +87,7 @@ class TrainingPanel(QWidget):
         self._smoother = Smoother()
         self._next_plot = 0
         self._next_redraw = 0.0  # time.monotonic() from which the next plot may be redrawn
+        self._drawn_at: dict[int, float] = {}  # id(plot): when it was last redrawn
         self._last_progress = 0.0
         self._runs: list[RunInfo] = []
         self.comparison: list[tuple[str, str, str]] = []
@@ -398,14 +400,16 @@ class TrainingPanel(QWidget):
         return terminal
 
     def _refresh_one_plot(self) -> None:
-        """Redraw the next plot with new points, one per tick, and only as often as is cheap.
+        """Redraw one plot with new points, and only as often as is cheap.
 
-        Under a training thread that holds the GIL most of the time, one plot's
-        paint takes several ms of the GUI thread, and that time is taken from
-        training (two cores: the GUI thread's CPU is the model's CPU). So each
-        plot is redrawn in turn, and the next redraw waits ``REDRAW_INTERVAL_S``,
-        or longer when the last paint cost more than ``REDRAW_SHARE`` of that
-        (a slow machine draws less often, up to ``MAX_REDRAW_INTERVAL_S``).
+        While a model trains, a plot's refresh and paint take a few ms of the
+        GUI thread (mostly pyqtgraph's Python, holding the GIL the training
+        thread needs between its steps), and on a machine of few cores that
+        time is taken from training. So one plot is redrawn per tick at most:
+        the batch loss, the live one, every ``REDRAW_INTERVAL_S``, or less often
+        where its redraw costs more than ``REDRAW_SHARE`` of that wait (up to
+        ``MAX_REDRAW_INTERVAL_S``); the others at most every
+        ``SLOW_PLOT_INTERVAL_S``. The end of a run redraws them all.
         """
         now = time.monotonic()
         if now < self._next_redraw:
@@ -413,12 +417,16 @@ class TrainingPanel(QWidget):
         plots = self.plots
         for offset in range(len(plots)):
             plot = plots[(self._next_plot + offset) % len(plots)]
-            if plot.pending:
-                plot.refresh()
-                self._next_plot = (self._next_plot + offset + 1) % len(plots)
-                wait = min(max(REDRAW_INTERVAL_S, plot.paint_cost_s / REDRAW_SHARE), MAX_REDRAW_INTERVAL_S)
-                self._next_redraw = now + wait
-                return
+            live = plot is self.batch_loss_plot
+            if not plot.pending or (not live and now - self._drawn_at.get(id(plot), 0.0)
+                                    < SLOW_PLOT_INTERVAL_S):
+                continue
+            plot.refresh()
+            self._drawn_at[id(plot)] = now
+            self._next_plot = (self._next_plot + offset + 1) % len(plots)
+            self._next_redraw = now + min(max(REDRAW_INTERVAL_S, plot.redraw_cost_s / REDRAW_SHARE),
+                                          MAX_REDRAW_INTERVAL_S)
+            return
 
     def _on_started(self, data: dict[str, Any]) -> None:
         self._started = dict(data)
