@@ -167,7 +167,8 @@ class CurvePlot(pg.PlotWidget):
     keeps as it grows: pyqtgraph's auto-range would rescan every point and
     change the range during the paint, which paints every plot twice. With
     ``from_zero`` the value axis starts at 0 (a constant learning rate is
-    then a line near the top, not mid-air).
+    then a line near the top, not mid-air). ``rising`` puts the legend at the
+    bottom, out of the way of a curve that climbs (an accuracy).
 
     The wheel zooms and a drag pans; from then on the plot holds the range
     the person chose (``following`` is False) and decimates only the part in
@@ -176,7 +177,7 @@ class CurvePlot(pg.PlotWidget):
     """
 
     def __init__(self, title: str, x_label: str = "", parent: QWidget | None = None,
-                 from_zero: bool = False) -> None:
+                 from_zero: bool = False, rising: bool = False) -> None:
         super().__init__(parent)
         self.title = title
         self.from_zero = from_zero
@@ -206,8 +207,9 @@ class CurvePlot(pg.PlotWidget):
         # in view before pyqtgraph sees them; its own downsampling stays off.
         self.getPlotItem().setDownsampling(auto=False)
         self.getPlotItem().setClipToView(False)
-        # Bottom right where the values start at zero (a learning rate runs along the top).
-        offset = (-8, -8) if from_zero else (-8, 8)
+        # Bottom right where the values start at zero (a learning rate runs along the top) or rise
+        # (an accuracy ends in the top right corner); else top right, above a falling loss.
+        offset = (-8, -8) if from_zero or rising else (-8, 8)
         self.legend = self.getPlotItem().addLegend(offset=offset, labelTextSize="8pt")
         self.apply_palette(self.palette())
         self._show_legend()
@@ -287,6 +289,9 @@ class CurvePlot(pg.PlotWidget):
             # A copy: pyqtgraph keeps the arrays it is given, and these would be views of buffers
             # that go on growing.
             x, y = peak_decimate(x, y, width)
+            if len(x) == 1:  # a line of one point is not drawn: a dash of a few pixels shows it
+                dash = 3 * (right - left) / width
+                x, y = np.array([x[0] - dash, x[0] + dash]), np.repeat(y, 2)
             self.items[name].setData(np.array(x), np.array(y))
             if self._short[name] != (series.count <= SHORT_CURVE):
                 self._style(name)

@@ -58,6 +58,7 @@ PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
 IDLE_TEXT = "Press Start (F5) to train the model on the project's data."
 NO_PROJECT_TEXT = "No project"
+FALLING = ("loss", "error", "mae", "mse", "hinge", "divergence", "crossentropy")  # metrics that fall
 LIVE = "live:"  # curve names of the current run start with this; overlays with "run<N>:"
 
 
@@ -187,7 +188,8 @@ class TrainingPanel(QWidget):
     def _metric_plot(self, metric: str) -> CurvePlot:
         plot = self.metric_plots.get(metric)
         if plot is None:
-            plot = self.metric_plots[metric] = CurvePlot(metric.replace("_", " ").capitalize(), "epoch")
+            plot = self.metric_plots[metric] = CurvePlot(metric.replace("_", " ").capitalize(), "epoch",
+                                                         rising=not any(word in metric for word in FALLING))
             plot.plan(self.epoch_loss_plot.planned_right)
             self._add_plot(plot)
         return plot

@@ -122,6 +122,24 @@ def test_the_axes_span_the_planned_run_while_it_trains_then_what_was_done(qtbot,
     assert panel.batch_loss_plot.getPlotItem().getViewBox().viewRange()[0][1] < done * 1.1 < planned
 
 
+def test_legends_sit_away_from_where_the_curves_end(qtbot):
+    panel = TrainingPanel()
+    qtbot.addWidget(panel)
+    panel._sync_metric_plots(["accuracy", "mae"])
+    assert panel.metric_plots["accuracy"].legend.opts["offset"] == (-8, -8)  # bottom right: it climbs
+    assert panel.metric_plots["mae"].legend.opts["offset"] == (-8, 8)  # top right: it falls
+    assert panel.epoch_loss_plot.legend.opts["offset"] == (-8, 8)
+
+
+def test_a_curve_of_one_point_is_drawn(qtbot):
+    plot = CurvePlot("Accuracy", "epoch", rising=True)
+    qtbot.addWidget(plot)
+    plot.add_curve("accuracy").append(1.0, 0.4)
+    plot.refresh()
+    x, y = plot.items["accuracy"].getData()
+    assert len(x) == 2 and x[0] < 1.0 < x[1] and list(y) == [0.4, 0.4]  # a short dash, not nothing
+
+
 def test_the_value_range_holds_while_the_points_fit_it(qtbot):
     plot = CurvePlot("Loss", "batch")
     qtbot.addWidget(plot)
