@@ -274,7 +274,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _fill_dock(dock: QDockWidget, panel: QWidget) -> None:
-        """Put a panel built late into its dock's scroll area, with the theme the window has now."""
+        """Put a panel built late into the scroll area its dock was made with."""
         area = dock.widget()
         assert isinstance(area, QScrollArea)
         area.setWidget(panel)
@@ -901,7 +901,7 @@ class MainWindow(QMainWindow):
         if self._checks.up_to_date:
             self.properties.set_result(self._checks.result)
         if len(ids) == 1 and self._inspect is not None and not self.inspect_dock.visibleRegion().isEmpty():
-            self.inspect.show_node(self.graph.node(ids[0]).name)
+            self._inspect.show_node(self.graph.node(ids[0]).name)
 
     def _inspect_node(self, what: str, node_id: str) -> None:
         """The canvas menu's Show activations / filters / training health: the Inspect panel at that layer."""

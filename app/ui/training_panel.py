@@ -88,7 +88,7 @@ class TrainingPanel(QWidget):
         self._smoother = Smoother()
         self._next_plot = 0
         self._next_redraw = 0.0  # time.monotonic() from which the next plot may be redrawn
-        self._drawn_at: dict[int, float] = {}  # id(plot): when it was last redrawn
+        self._drawn_at: dict[CurvePlot, float] = {}  # when each plot was last redrawn
         self._last_progress = 0.0
         self._runs: list[RunInfo] = []
         self.comparison: list[tuple[str, str, str]] = []
@@ -420,11 +420,10 @@ class TrainingPanel(QWidget):
         for offset in range(len(plots)):
             plot = plots[(self._next_plot + offset) % len(plots)]
             live = plot is self.batch_loss_plot
-            if not plot.pending or (not live and now - self._drawn_at.get(id(plot), 0.0)
-                                    < SLOW_PLOT_INTERVAL_S):
+            if not plot.pending or (not live and now - self._drawn_at.get(plot, 0.0) < SLOW_PLOT_INTERVAL_S):
                 continue
             plot.refresh()
-            self._drawn_at[id(plot)] = now
+            self._drawn_at[plot] = now
             self._next_plot = (self._next_plot + offset + 1) % len(plots)
             self._next_redraw = now + min(max(REDRAW_INTERVAL_S, plot.redraw_cost_s / REDRAW_SHARE),
                                           MAX_REDRAW_INTERVAL_S)
@@ -516,6 +515,7 @@ class TrainingPanel(QWidget):
         self.epoch_loss_plot.add_curve(LIVE + "loss", 0, TRAINING, "training")
         self._smoother = Smoother()
         self._started, self._last_batch = {}, {}
+        self._drawn_at.clear()  # no reference kept to a plot removed between runs
         self.progress.setValue(0)
 
     # ------------------------------------------------------------ runs
