@@ -16,8 +16,9 @@ warm-up and left out: the rate is the samples of epochs 2..N over the time
 from the end of epoch 1 to the end of epoch N. It prints each round's
 samples/s, then ``ratio R``: the median over rounds of session rate / plain
 rate, the two runs of a round being next to each other in time (target:
-R >= 0.97 on CPU). On a machine shared with other work, wall-clock rates
-swing by tens of percent from run to run; ``cpu_ratio`` (the same with
+R >= 0.97 on CPU), and the middle half of the rounds' ratios. On a
+machine shared with other work, wall-clock rates swing by tens of percent
+from run to run; ``cpu_ratio`` (the same with
 samples per second of process CPU time, all threads counted) shows the
 work the session adds regardless of what else runs.
 
@@ -59,6 +60,14 @@ def rates(marks: list[tuple[float, float]], epochs: int, samples: int) -> tuple[
     (wall_0, cpu_0), (wall_1, cpu_1) = marks[0], marks[-1]
     count = (epochs - 1) * samples
     return count / (wall_1 - wall_0), count / max(cpu_1 - cpu_0, 1e-9)
+
+
+def spread(ratios: list[float]) -> str:
+    """The first to the third quartile of ``ratios``: how much the rounds disagree."""
+    if len(ratios) < 2:
+        return "n/a"
+    low, _, high = statistics.quantiles(ratios, n=4)
+    return f"{low:.3f}-{high:.3f}"
 
 
 def clock() -> tuple[float, float]:
@@ -191,8 +200,8 @@ def main() -> int:
             cpu.append(session[1] / plain[1])
             print(f"round {round_number}: plain {plain[0]:.0f} samples/s ({plain[1]:.0f} per CPU s), "
                   f"session {session[0]:.0f} samples/s ({session[1]:.0f} per CPU s)")
-    print(f"cpu_ratio {statistics.median(cpu):.3f}")
-    print(f"ratio R {statistics.median(wall):.3f}  (target >= 0.97)")
+    print(f"cpu_ratio {statistics.median(cpu):.3f}  (middle half of rounds {spread(cpu)})")
+    print(f"ratio R {statistics.median(wall):.3f}  (target >= 0.97; middle half of rounds {spread(wall)})")
     return 0
 
 

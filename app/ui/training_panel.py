@@ -85,6 +85,7 @@ class TrainingPanel(QWidget):
         self._started: dict[str, Any] = {}
         self._started_at = 0.0
         self._last_batch: dict[str, Any] = {}
+        self._unfiled: list[dict[str, Any]] = []  # batch events taken, not yet in the curves
         self._smoother = Smoother()
         self._next_plot = 0
         self._next_redraw = 0.0  # time.monotonic() from which the next plot may be redrawn
@@ -370,21 +371,19 @@ class TrainingPanel(QWidget):
         return taken
 
     def _take(self, events: list[ev.Event]) -> ev.Event | None:
-        """File ``events`` away (batches in bulk); the terminal one, if it is among them."""
-        batches: list[dict[str, Any]] = []
+        """Take ``events`` in (batch ends wait for the next redraw); the terminal one, if it is among them."""
         terminal: ev.Event | None = None
         for event in events:
             if event.kind == ev.BATCH_END:
-                batches.append(event.data)
+                self._unfiled.append(event.data)
+                self._last_batch = event.data
                 continue
-            if batches:
-                self._on_batches(batches)
-                batches = []
             if event.kind == ev.STARTED:
                 self._on_started(event.data)
             elif event.kind == ev.EPOCH_END:
                 self._on_epoch(event.data)
             elif event.kind == ev.PAUSED:
+                self._file_batches()
                 self._set_state(PAUSED)
                 self._set_status(f"Paused at epoch {event.data['epoch']}, batch {event.data['batch']}.")
             elif event.kind == ev.RESUMED:
@@ -397,8 +396,6 @@ class TrainingPanel(QWidget):
                 self._set_status(f"Stage 2: fine-tuning {', '.join(event.data['unfrozen'])}.")
             elif event.terminal:
                 terminal = event
-        if batches:
-            self._on_batches(batches)
         return terminal
 
     def _refresh_one_plot(self) -> None:
@@ -416,6 +413,7 @@ class TrainingPanel(QWidget):
         now = time.monotonic()
         if now < self._next_redraw:
             return
+        self._file_batches()
         plots = self.plots
         for offset in range(len(plots)):
             plot = plots[(self._next_plot + offset) % len(plots)]
@@ -444,6 +442,13 @@ class TrainingPanel(QWidget):
         notes = " ".join(data.get("notes") or [])
         self._set_status(f"Training on {data['samples']:,} samples ({data['backend']}). {notes}".strip())
 
+    def _file_batches(self) -> None:
+        """Put the batches taken since the last call into the curves: a few times a second, in
+        bulk, not at every tick (each tick then costs the GUI thread, and so training, less)."""
+        if self._unfiled:
+            batches, self._unfiled = self._unfiled, []
+            self._on_batches(batches)
+
     def _on_batches(self, batches: list[dict[str, Any]]) -> None:
         steps = [float(b["step"]) for b in batches]
         losses = [float(b["logs"].get("loss", math.nan)) for b in batches]
@@ -452,7 +457,6 @@ class TrainingPanel(QWidget):
             steps, [self._smoother(loss) for loss in losses])
         rates = [float(b["lr"]) for b in batches]
         self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used").extend_changes(steps, rates)
-        self._last_batch = batches[-1]
 
     def _on_epoch(self, data: dict[str, Any]) -> None:
         epoch = float(data["epoch"])
@@ -485,6 +489,7 @@ class TrainingPanel(QWidget):
 
     def _on_end(self, event: ev.Event) -> None:
         self._timer.stop()
+        self._file_batches()
         for plot in self.plots:
             plot.plan(None)  # an early stop: the whole plot for what was done
             plot.refresh()
@@ -514,7 +519,7 @@ class TrainingPanel(QWidget):
         self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used")
         self.epoch_loss_plot.add_curve(LIVE + "loss", 0, TRAINING, "training")
         self._smoother = Smoother()
-        self._started, self._last_batch = {}, {}
+        self._started, self._last_batch, self._unfiled = {}, {}, []
         self._drawn_at.clear()  # no reference kept to a plot removed between runs
         self.progress.setValue(0)
 
