@@ -15,12 +15,12 @@ Each run trains ``--epochs`` epochs; the first epoch (graph tracing) is the
 warm-up and left out: the rate is the samples of epochs 2..N over the time
 from the end of epoch 1 to the end of epoch N. It prints each round's
 samples/s, then ``ratio R``: the median over rounds of session rate / plain
-rate, the two runs of a round being next to each other in time (target:
-R >= 0.97 on CPU), and the middle half of the rounds' ratios. On a
-machine shared with other work, wall-clock rates swing by tens of percent
-from run to run; ``cpu_ratio`` (the same with
-samples per second of process CPU time, all threads counted) shows the
-work the session adds regardless of what else runs.
+rate (target: R >= 0.97 on CPU), and the middle half of the rounds' ratios.
+The two runs of a round are next to each other in time and take turns going
+first. On a machine shared with other work, wall-clock rates swing by tens
+of percent from run to run; ``cpu_ratio`` (the same with samples per second
+of process CPU time, all threads counted) shows the work the session adds
+regardless of what else runs.
 
     PYTHONPATH=. python bench/training_overhead.py               # 5 rounds of 4 epochs
     PYTHONPATH=. python bench/training_overhead.py --rounds 9 --epochs 5 --tile 8
@@ -185,17 +185,25 @@ def main() -> int:
 
     from app.core.examples import example_path
     from app.core.project import load_project
+    from app.training.garbage import freeze_imports
 
     project = load_project(example_path("digits-cnn"))
     data = load_data(args.tile)
+    freeze_imports()  # as the window does once Keras is loaded
     print(f"backend {keras.backend.backend()}, {len(data.x_train)} training samples, "
           f"batch {project.training['batch_size']}, {args.epochs} epochs per run (the first is warm-up), "
           f"dashboard: {args.dashboard}")
     wall, cpu = [], []
     with tempfile.TemporaryDirectory(prefix="netloom-bench-") as folder:
         for round_number in range(1, args.rounds + 1):
-            plain = plain_rate(project, data, args.epochs)
-            session = session_rate(project, data, args.epochs, Path(folder), args.dashboard)
+            # Plain first in odd rounds, the session first in even ones: a machine (or a process)
+            # that slows down or speeds up over the rounds favours neither.
+            if round_number % 2:
+                plain = plain_rate(project, data, args.epochs)
+                session = session_rate(project, data, args.epochs, Path(folder), args.dashboard)
+            else:
+                session = session_rate(project, data, args.epochs, Path(folder), args.dashboard)
+                plain = plain_rate(project, data, args.epochs)
             wall.append(session[0] / plain[0])
             cpu.append(session[1] / plain[1])
             print(f"round {round_number}: plain {plain[0]:.0f} samples/s ({plain[1]:.0f} per CPU s), "

@@ -49,10 +49,10 @@ from app.ui.widgets import fill_table, make_table, muted_label, section
 DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
 TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
-REDRAW_INTERVAL_S = 0.2  # the batch loss is redrawn at most this often (see _refresh_one_plot)
+REDRAW_INTERVAL_S = 0.3  # the batch loss is redrawn at most this often (see _refresh_one_plot)
 REDRAW_SHARE = 0.015  # ... and less often when redrawing would take more of the GUI thread than this
 MAX_REDRAW_INTERVAL_S = 1.0
-SLOW_PLOT_INTERVAL_S = 1.0  # the other plots (they change once an epoch, or only move a held rate on)
+SLOW_PLOT_INTERVAL_S = 2.0  # the other plots (they change once an epoch, or only move a held rate on)
 PROGRESS_INTERVAL_S = 0.5  # the progress bar's text changes this often (its repaint is synchronous)
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Sequence
 
 import shiboken6
-from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -38,42 +38,43 @@ QHeaderView::section {
 RIGHT = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
 
 
-class PaletteRestyler(QObject):
+class PaletteRestyler(QWidget):
     """Re-applies widgets' style sheets when the application palette changes (a theme switch).
 
-    Qt resolves ``palette(...)`` in a style sheet once, when the sheet is set,
-    and a styled widget gets no palette events; so one filter on the
-    application (shared by every widget given to ``restyle_on_theme_change``:
-    an application filter sees every event, so there must not be one per
-    widget) sets their sheets again.
+    Qt resolves ``palette(...)`` in a style sheet once, when the sheet is set;
+    so this sets the sheets of every widget given to ``restyle_on_theme_change``
+    again. It is a hidden widget of its own, because every widget is told of a
+    palette change: an event filter on the application would also work, but it
+    would see every event of the application, in Python, and so take the GIL
+    thousands of times a second from a model training on a worker thread.
     """
 
-    def __init__(self, app: QApplication) -> None:
-        super().__init__(app)
-        self._app = app
+    def __init__(self) -> None:
+        super().__init__()  # no parent and never shown
         self.widgets: weakref.WeakSet[QWidget] = weakref.WeakSet()
-        app.installEventFilter(self)
 
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """On the application's palette change, set each watched widget's style sheet again."""
-        if watched is self._app and event.type() == QEvent.Type.ApplicationPaletteChange:
+    def changeEvent(self, event: QEvent) -> None:
+        """On a palette change, set each watched widget's style sheet again."""
+        if event.type() == QEvent.Type.PaletteChange:
             for widget in list(self.widgets):
                 if shiboken6.isValid(widget):
                     sheet = widget.styleSheet()
                     widget.setStyleSheet("")
                     widget.setStyleSheet(sheet)
-        return False
+        super().changeEvent(event)
+
+
+_restyler: PaletteRestyler | None = None
 
 
 def restyle_on_theme_change(widget: QWidget) -> None:
     """Keep ``widget``'s style sheet in the palette's colours when the theme changes."""
-    app = QApplication.instance()
-    if app is None:
+    global _restyler
+    if QApplication.instance() is None:
         return
-    restyler = app.findChild(PaletteRestyler)
-    if restyler is None:
-        restyler = PaletteRestyler(app)
-    restyler.widgets.add(widget)
+    if _restyler is None or not shiboken6.isValid(_restyler):
+        _restyler = PaletteRestyler()
+    _restyler.widgets.add(widget)
 
 
 def apply_table_style(view: QAbstractItemView) -> None:

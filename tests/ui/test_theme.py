@@ -104,3 +104,26 @@ def test_high_dpi_set_up_after_the_app_exists_is_a_logged_no_op(qapp, caplog) ->
     assert "after the application was created" in caplog.text
     assert QGuiApplication.highDpiScaleFactorRoundingPolicy() == before
     assert before == Qt.HighDpiScaleFactorRoundingPolicy.PassThrough  # Qt 6's default, which we keep
+
+
+def test_style_sheets_are_set_again_on_a_theme_switch(restored_app: QApplication, qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from app.ui.widgets import restyle_on_theme_change
+
+    class Label(QLabel):
+        sheets: list[str] = []
+
+        def setStyleSheet(self, sheet: str) -> None:
+            Label.sheets.append(sheet)
+            super().setStyleSheet(sheet)
+
+    label = Label("styled")
+    qtbot.addWidget(label)
+    label.setStyleSheet("QLabel { color: palette(highlight); }")
+    restyle_on_theme_change(label)
+    Label.sheets.clear()
+    apply_theme(restored_app, "dark")
+    qtbot.waitUntil(lambda: len(Label.sheets) >= 2, timeout=2000)
+    assert Label.sheets[-2:] == ["", "QLabel { color: palette(highlight); }"]
+
