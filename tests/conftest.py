@@ -43,17 +43,6 @@ def isolated_plugins(monkeypatch: pytest.MonkeyPatch):
             del sys.modules[name]
 
 
-@pytest.fixture(autouse=True, scope="session")
-def _frozen_imports():
-    """Import Keras once and freeze what it left, as the window does once Keras is loaded
-    (``app.training.garbage``): full collections stay short in every test, in every thread."""
-    import keras  # noqa: F401
-
-    from app.training.garbage import freeze_imports
-
-    freeze_imports()
-
-
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Hand the clipboard over before Qt goes away (see ``app.ui.canvas.view.hand_over_clipboard``)."""
     if "PySide6.QtWidgets" in sys.modules:

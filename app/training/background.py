@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 
 from app.training.events import Event, EventQueue
-from app.training.garbage import collect_garbage
 
 IDLE, RUNNING = "idle", "running"
 
@@ -33,14 +32,14 @@ class BackgroundJob:
         """Work on a new worker thread; returns at once."""
         self._require_idle("start")
         self._state = RUNNING
-        self._thread = threading.Thread(target=self._collect_then_work, name=self.THREAD_NAME, daemon=True)
+        self._thread = threading.Thread(target=self._work, name=self.THREAD_NAME, daemon=True)
         self._thread.start()
 
     def run(self) -> Event:
         """Work in the calling thread and return the last event (finished, stopped or failed)."""
         self._require_idle("run")
         self._state = RUNNING
-        self._collect_then_work()
+        self._work()
         return self._result
 
     def wait(self, timeout: float | None = None) -> bool:
@@ -68,10 +67,6 @@ class BackgroundJob:
         if self._state != IDLE:
             raise RuntimeError(f"{what}: this {self.NOUN} has already started; make a new "
                                f"{type(self).__name__}")
-
-    def _collect_then_work(self) -> None:
-        collect_garbage()  # earlier runs' models are finalized here, not in the GUI thread (see garbage.py)
-        self._work()
 
     def _work(self) -> None:
         raise NotImplementedError

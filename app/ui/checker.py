@@ -26,7 +26,6 @@ from app.core.graph import Graph
 from app.core.summary import Summary, summarize
 from app.core.sync import sync_graph
 from app.core.validation import CheckResult, GraphChecker
-from app.training.garbage import freeze_imports
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +72,6 @@ class _CheckWorker(QObject):
 
             catalog = default_catalog()
             self._checker = GraphChecker(self._mirror, catalog)
-            freeze_imports()  # later full collections skip what Keras left (no 0.2 s stalls)
         except Exception as error:
             logger.exception("Keras could not be loaded")
             self.load_failed.emit(f"{type(error).__name__}: {error}", traceback.format_exc())
