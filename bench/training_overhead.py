@@ -185,11 +185,9 @@ def main() -> int:
 
     from app.core.examples import example_path
     from app.core.project import load_project
-    from app.training.garbage import freeze_imports
 
     project = load_project(example_path("digits-cnn"))
     data = load_data(args.tile)
-    freeze_imports()  # as the window does once Keras is loaded
     print(f"backend {keras.backend.backend()}, {len(data.x_train)} training samples, "
           f"batch {project.training['batch_size']}, {args.epochs} epochs per run (the first is warm-up), "
           f"dashboard: {args.dashboard}")
