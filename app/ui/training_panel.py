@@ -49,6 +49,7 @@ from app.ui.widgets import fill_table, make_table, muted_label, section
 DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
 TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
+MOST_UNFILED = 500  # batch events wait for the next redraw, but no more than this many (a flood)
 REDRAW_INTERVAL_S = 0.3  # the batch loss is redrawn at most this often (see _refresh_one_plot)
 REDRAW_SHARE = 0.015  # ... and less often when redrawing would take more of the GUI thread than this
 MAX_REDRAW_INTERVAL_S = 1.0
@@ -377,6 +378,8 @@ class TrainingPanel(QWidget):
             if event.kind == ev.BATCH_END:
                 self._unfiled.append(event.data)
                 self._last_batch = event.data
+                if len(self._unfiled) >= MOST_UNFILED:
+                    self._file_batches()
                 continue
             if event.kind == ev.STARTED:
                 self._on_started(event.data)
