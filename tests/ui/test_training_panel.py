@@ -344,3 +344,36 @@ def test_peak_decimation_keeps_spikes_and_the_tail():
     assert np.all(np.diff(drawn_x) >= 0)
     short_x, _ = peak_decimate(x[:500], y[:500], 400)
     assert len(short_x) == 500
+
+
+def test_batch_events_wait_for_a_redraw_but_a_flood_is_filed_in_chunks(panel):
+    from app.training import events as ev
+    from app.training.events import Event, EventQueue
+    from app.training.settings import TrainingSettings
+    from app.ui.training_panel import MOST_UNFILED
+
+    class Feed(EventQueue):  # the events a session hands out, all waiting at once
+        def stop(self) -> None:
+            self.put(Event(ev.STOPPED, {"reason": "stopped", "message": "Stopped."}))
+
+        def wait(self, timeout: float | None = None) -> bool:
+            return True
+
+    feed = Feed()
+    feed.put(Event(ev.STARTED, {
+        "run_dir": "", "epochs": 1, "initial_epoch": 0, "steps_per_epoch": 2000, "samples": 64_000,
+        "batch_size": 32, "metrics": [], "loss": "mse", "notes": [], "backend": "none"}))
+    for step in range(1, 2001):
+        feed.put(Event(ev.BATCH_END, {"epoch": 1, "batch": step, "step": step, "lr": 1e-3,
+                                      "samples_per_s": 1000.0, "logs": {"loss": 1.0 / step}}))
+    panel.watch(feed, TrainingSettings.from_dict({}))
+    panel._timer.stop()  # ticks by hand
+    panel._next_redraw = time.monotonic() + 60  # no redraw is due: batch ends wait for one
+    while panel.drain_events():
+        pass
+    filed = panel.batch_loss_plot.point_count("live:raw")
+    assert MOST_UNFILED <= 1000 and len(panel._unfiled) < MOST_UNFILED  # a flood is not held as dicts
+    assert filed + len(panel._unfiled) == 2000 and filed >= 1000
+    panel._next_redraw = 0.0
+    panel.drain_events()  # a redraw is due: everything taken goes into the curves
+    assert panel.batch_loss_plot.point_count("live:raw") == 2000 and not panel._unfiled
