@@ -53,8 +53,9 @@ def _no_collection_during_tests():
     after a recovery test. Each test leaves windows, Qt objects living in other threads and Keras
     models behind; collected at a random moment of a later test, they are finalized while that
     test's workers run. The cause was not found; here the collector runs only between tests (after
-    their fixtures stopped their workers). Keras is imported first and what it leaves is frozen, so
-    each collection walks only what the tests made (milliseconds, not 0.2 s).
+    their fixtures stopped their workers), in the spirit of the window's ``app.ui.garbage``. Keras
+    is imported first and what it leaves is frozen, so each collection walks only what the tests
+    made (milliseconds, not 0.2 s).
     """
     import keras  # noqa: F401
 

@@ -88,7 +88,11 @@ def create_window(
 
     app.aboutToQuit.connect(hand_over_clipboard)
 
+    from app.ui.garbage import install_gui_collector
+
+    collector = install_gui_collector(app)  # cyclic garbage is collected in the GUI thread only
     window = MainWindow()
+    window.keras_loaded.connect(collector.freeze)
     error = None
     if project_path:
         error = _open(window, Path(project_path))
