@@ -272,6 +272,10 @@ class MainWindow(QMainWindow):
             self._fill_dock(self.tuning_dock, panel)
         return self._tuning
 
+    def _built_late_panels(self) -> list[InspectPanel | TuningPanel]:
+        """The Inspect and Tuning panels that have been built so far."""
+        return [panel for panel in (self._inspect, self._tuning) if panel is not None]
+
     @staticmethod
     def _fill_dock(dock: QDockWidget, panel: QWidget) -> None:
         """Put a panel built late into the scroll area its dock was made with."""
@@ -984,9 +988,8 @@ class MainWindow(QMainWindow):
         self.view.set_catalog(catalog)
         self.start_page.set_catalog(catalog)
         self.palette.set_catalog(catalog)
-        for panel in (self._tuning, self._inspect):
-            if panel is not None:
-                panel.set_catalog(catalog)
+        for panel in self._built_late_panels():
+            panel.set_catalog(catalog)
         self.properties.set_catalog(catalog)
         self._refresh_blocks()
         self._show_keras_status()
@@ -1121,9 +1124,8 @@ class MainWindow(QMainWindow):
         self._checks.stop()
         self._previews.stop()
         self.training.shutdown()
-        for panel in (self._tuning, self._inspect):
-            if panel is not None:
-                panel.shutdown()
+        for panel in self._built_late_panels():
+            panel.shutdown()
         self.data_panel.shutdown()
         self._tasks.wait_all()
         super().closeEvent(event)

@@ -26,10 +26,13 @@ class Marker:
 
 @pytest.fixture
 def collector(qapp):
-    """A collector of its own (not the application's), stopped afterwards."""
+    """A collector of its own (not the application's), made while Python collects by itself, as
+    outside the tests; afterwards collection is off again, as the suite keeps it (conftest)."""
+    gc.enable()
     made = GuiCollector()
     yield made
     made.stop()
+    gc.disable()
 
 
 def test_garbage_a_worker_made_is_collected_in_the_gui_thread(qtbot, collector):
@@ -59,12 +62,10 @@ def test_it_collects_only_past_a_threshold(collector):
     assert collector.collect() >= 1 and Marker.finalized_in
 
 
-def test_stop_gives_collection_back_as_it_was(qapp):
-    was = gc.isenabled()
-    made = GuiCollector()
+def test_stop_gives_collection_back_as_it_was(collector):
     assert not gc.isenabled()
-    made.stop()
-    assert gc.isenabled() == was
+    collector.stop()
+    assert gc.isenabled()
 
 
 def test_the_application_has_one(qapp):
