@@ -54,6 +54,8 @@ class Control:
 
     def take_rate(self) -> float | None:
         """The rate asked for since the last call, if any."""
+        if self._pending_rate is None:  # asked at every batch: no lock while nothing is asked
+            return None
         with self._lock:
             rate, self._pending_rate = self._pending_rate, None
         return rate
@@ -636,7 +638,8 @@ def _value(variable: Any) -> Any:
 
 
 def _optimizer_values(optimizer: Any) -> list[Any]:
-    return [_value(v) for v in optimizer.variables]
+    # Variable.numpy() reads a variable in about half the time of converting it to a tensor first.
+    return [v.numpy() if hasattr(v, "numpy") else _value(v) for v in optimizer.variables]
 
 
 def _describe(error: BaseException) -> str:
