@@ -153,3 +153,21 @@ def test_augmentation_is_skipped_with_a_note_for_tables(copy_example):
     assert session.run().kind == "finished"
     started = next(e for e in session.drain() if e.kind == "started")
     assert any("Augmentation skipped" in note for note in started.data["notes"])
+
+
+def test_the_bridge_forwards_each_batch_once_later_with_python_floats():
+    import keras
+
+    from app.training.callbacks import Bridge
+
+    forwarded: list[tuple[int, dict]] = []
+    bridge = Bridge(lambda epoch: None, lambda batch, logs: forwarded.append((batch, logs)),
+                    lambda epoch, logs: None, lag_s=0.0)
+    for batch in range(3):  # backend scalars, as the backend's train step returns them
+        bridge.on_train_batch_end(batch, {"loss": keras.ops.convert_to_tensor(1.0 / (batch + 1)),
+                                          "note": "kept as it is"})
+    assert [batch for batch, _ in forwarded] == [0, 1]  # a batch is read once the next one ended
+    bridge.on_train_end()
+    assert [batch for batch, _ in forwarded] == [0, 1, 2]
+    assert all(type(logs["loss"]) is float and logs["note"] == "kept as it is" for _, logs in forwarded)
+    assert [logs["loss"] for _, logs in forwarded] == pytest.approx([1.0, 0.5, 1 / 3])
