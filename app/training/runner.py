@@ -639,7 +639,7 @@ def _value(variable: Any) -> Any:
 
 def _optimizer_values(optimizer: Any) -> list[Any]:
     # Variable.numpy() reads a variable in about half the time of converting it to a tensor first.
-    return [v.numpy() if hasattr(v, "numpy") else _value(v) for v in optimizer.variables]
+    return [variable.numpy() for variable in optimizer.variables]
 
 
 def _describe(error: BaseException) -> str:
