@@ -34,7 +34,11 @@ from app.training.devices import batch_replicas, even_for_replicas, placement
 from app.training.schedules import has_variable_rate, learning_rate_at
 from app.training.settings import AUTO, TrainingSettings, mode_for
 
-WRITE_COST_FACTOR = 50  # checkpoint files are written at most once per 50x the time writing them took
+# Checkpoint files (and history.csv) are written at most once per this many times the time writing
+# them took (0.5% of training), and at least every MAX_WRITE_INTERVAL_S, so a fast model is not slowed
+# down by saving after every short epoch, and a slow one never goes long unsaved.
+WRITE_COST_FACTOR = 200
+MAX_WRITE_INTERVAL_S = 60.0
 
 
 class Control:
@@ -476,9 +480,9 @@ class Runner:
     def _checkpoint(self, epoch: int, logs: dict[str, Any]) -> None:
         """Remember this epoch as the last good one (and the best, if it is); write files when due.
 
-        Files are written at most as often as keeps their cost near 2% of the
-        training time (and always at the end), so a fast model is not slowed
-        down by saving after every short epoch.
+        Files (weights, optimizer, state, history) are written at most as often
+        as keeps their cost near 0.5% of the training time, at least every
+        ``MAX_WRITE_INTERVAL_S``, and always at the end.
         """
         model = self.model
         weights = model.get_weights()
@@ -496,24 +500,28 @@ class Runner:
         now = time.perf_counter()
         # The workers of a multi-worker run must take the same steps (setting weights is a collective
         # broadcast there), so they write every epoch instead of when the clock says.
-        due = self.settings.distribute == "multi_worker" or (
-            now - self._last_write >= WRITE_COST_FACTOR * self._write_cost)
-        if self.settings.checkpoint.last and due:
-            self._write_checkpoint(best_is_current=improved)
-            self._write_cost = time.perf_counter() - now
+        wait = min(WRITE_COST_FACTOR * self._write_cost, MAX_WRITE_INTERVAL_S)
+        if self.settings.distribute == "multi_worker" or now - self._last_write >= wait:
+            if self.settings.checkpoint.last:
+                self._write_checkpoint(best_is_current=improved)
+            else:
+                self.folder.write_history()
             self._last_write = time.perf_counter()
+            self._write_cost = self._last_write - now
 
     def _write_checkpoint(self, best_is_current: bool = False) -> None:
-        """Write the good snapshot (the model holds it now) and the best weights still unwritten."""
+        """Write the good snapshot (the model holds it now), the best weights still unwritten, and
+        the history so far."""
         good = self.good
+        self.folder.write_history()
         self._save_weights(runs.LAST_WEIGHTS)
         if len(good.optimizer) == len(self.model.optimizer.variables):
             runs.save_optimizer_values(self.model.optimizer, good.optimizer,
                                        self.folder.file(runs.OPTIMIZER_FILE))
         self.folder.write_json(runs.STATE_FILE, good.state)
         if self.best_weights is not None:
-            if best_is_current:
-                self._save_weights(runs.BEST_WEIGHTS)
+            if best_is_current:  # the same weights as the last ones, just written: a copy is cheaper
+                runs.copy_atomic(self.folder.file(runs.LAST_WEIGHTS), self.folder.file(runs.BEST_WEIGHTS))
             else:
                 current = self.model.get_weights()
                 self.model.set_weights(self.best_weights)
@@ -538,7 +546,14 @@ class Runner:
                 variable.assign(value)
 
     def _save_weights(self, name: str) -> None:
-        self.model.save_weights(str(self.folder.file(name)))
+        """Save the model's weights as ``name``, atomically (Keras writes a temporary file first)."""
+        target = self.folder.file(name)
+        temp = runs.temporary_twin(target)
+        try:
+            self.model.save_weights(str(temp))
+            temp.replace(target)
+        finally:
+            temp.unlink(missing_ok=True)
 
     # -------------------------------------------------------------- ending
     def _finish(self, model: Any, data: Any, started: float) -> ev.Event:

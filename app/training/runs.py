@@ -14,7 +14,11 @@
     state.json         where to continue from: epoch, stage, best, early-stopping and plateau state
     tensorboard/       TensorBoard logs (only with "tensorboard": true)
 
-Every JSON and CSV file is written atomically, so a crash leaves whole files.
+Every JSON, CSV and weights file is written atomically (``batches.csv`` is
+appended to), so a crash leaves whole files. While a run trains, the
+history, weights, optimizer and state are brought up to date together, as
+often as costs about 0.5% of the training time (at least once a minute),
+and always at its end.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ import io
 import json
 import math
 import os
+import shutil
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -101,12 +106,12 @@ class RunFolder:
         self.write_json(RUN_FILE, self.info)
 
     def add_epoch(self, row: Mapping[str, Any]) -> None:
-        """Add one epoch's row to ``history.csv`` (rewritten whole: columns may grow)."""
+        """Keep one epoch's row for ``history.csv``; ``write_history`` writes them."""
         self.history.append(dict(row))
-        self.write_history()
 
     def write_history(self) -> None:
-        """Write ``history.csv`` from the rows so far (a header only when there are none)."""
+        """Write ``history.csv`` from the rows so far, whole (columns may grow); a header only when
+        there are none."""
         columns = column_names(self.history, first=("epoch",))
         write_atomic(self.file(HISTORY_FILE), _csv_text(columns, self.history))
 
@@ -128,6 +133,22 @@ class RunFolder:
         with target.open("a", encoding="utf-8", newline="") as stream:
             stream.write(text)
         self._batch_rows.clear()
+
+
+def temporary_twin(path: Path) -> Path:
+    """A hidden name beside ``path`` with the same suffixes (Keras insists on ``.weights.h5``)."""
+    stem, dot, suffixes = path.name.partition(".")
+    return path.with_name(f".{stem}.tmp{dot}{suffixes}")
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a temporary file and a rename."""
+    temp = temporary_twin(target)
+    try:
+        shutil.copyfile(source, temp)
+        temp.replace(target)
+    finally:
+        temp.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------- optimizer

@@ -262,3 +262,33 @@ def test_stop_before_the_first_batch_trains_nothing_and_completes_the_folder(cop
     folder = Path(result.data["run_dir"])
     for name in (*RUN_FILES, runs.STATE_FILE):
         assert (folder / name).is_file(), name
+
+
+def test_run_files_are_written_together_when_due_atomically_and_whole_at_the_end(copy_example, monkeypatch):
+    from app.training import runner
+
+    # Writing is due at the first epoch's end and then (with these settings) not again until the end.
+    monkeypatch.setattr(runner, "WRITE_COST_FACTOR", 1e9)
+    monkeypatch.setattr(runner, "MAX_WRITE_INTERVAL_S", 3600.0)
+    project = celsius(copy_example, epochs=4)
+    on_disk: list[tuple[int, int, bool]] = []
+    folder: list[Path] = []
+
+    def listener(event: Event) -> None:  # on the training thread, after the epoch's files were due
+        if event.kind == "started":
+            folder.append(Path(event.data["run_dir"]))
+        elif event.kind == "epoch_end":
+            state = json.loads((folder[0] / runs.STATE_FILE).read_text())
+            best, last = (folder[0] / name for name in (runs.BEST_WEIGHTS, runs.LAST_WEIGHTS))
+            same = best.read_bytes() == last.read_bytes()
+            on_disk.append((len(runs.read_history(folder[0])), state["epoch"], same))
+
+    session = TrainingSession(project, listener=listener)
+    session.start()
+    assert session.wait(120)
+    assert session.result.kind == "finished", session.result.data.get("message")
+    # Epoch 1 was the best so far: its best weights are a copy of its last ones, written with them.
+    assert on_disk == [(1, 1, True)] * 4
+    assert [row["epoch"] for row in runs.read_history(folder[0])] == [1, 2, 3, 4]
+    assert json.loads((folder[0] / runs.STATE_FILE).read_text())["epoch"] == 4
+    assert not [p.name for p in folder[0].iterdir() if p.name.startswith(".")]  # no temporary file left
