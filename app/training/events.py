@@ -4,7 +4,8 @@ Every event is an ``Event(kind, data, time)``; ``data`` holds plain
 Python values only (numbers, text, lists, dicts). The kinds and their data:
 
 - ``started``: run_dir, epochs, initial_epoch, steps_per_epoch, samples, batch_size,
-  metrics (names), loss, notes, backend, continued_from
+  metrics (names), validation (whether epochs end with a validation pass), loss, notes,
+  backend, device, precision, continued_from
 - ``batch_end``: epoch, batch, step, logs (loss and metrics so far this epoch), lr, samples_per_s
 - ``epoch_end``: epoch, logs (with ``val_`` metrics), lr, seconds
 - ``learning_rate``: lr, reason (``plateau`` or ``set``)

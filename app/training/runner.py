@@ -185,7 +185,8 @@ class Runner:
         self.publish(
             ev.STARTED, run_dir=str(self.folder.path), epochs=total_epochs, initial_epoch=initial_epoch,
             steps_per_epoch=steps, samples=self._train_samples(data), batch_size=settings.batch_size,
-            metrics=list(settings.metrics), loss=self.loss, notes=list(self.notes),
+            metrics=list(settings.metrics), validation=self._validates(data), loss=self.loss,
+            notes=list(self.notes),
             backend=keras.backend.backend(), device=settings.device, precision=settings.precision,
             continued_from=str(self.continue_from) if self.continue_from else None,
         )
@@ -390,6 +391,12 @@ class Runner:
         elif settings.validation_split:
             arguments["validation_split"] = settings.validation_split
         return arguments
+
+    def _validates(self, data: Any) -> bool:
+        """True when every epoch ends with a validation pass (so its logs hold ``val_`` values)."""
+        if not isinstance(data, Dataset):
+            return getattr(data, "validation", None) is not None
+        return data.x_val is not None or bool(self.settings.validation_split)
 
     def _start_second_stage(self, model: Any, data: Any) -> None:
         self.stage = 2

@@ -42,7 +42,7 @@ from app.training.runs import RUN_FILE, RunInfo, list_runs, read_history, read_r
 from app.training.schedules import schedule_points
 from app.training.session import PAUSED, RUNNING, STOPPING, TrainingSession
 from app.training.settings import TrainingSettings
-from app.ui.curves import FAINT, SCHEDULE, TRAINING, VALIDATION, CurvePlot, Smoother
+from app.ui.curves import FAINT, SCHEDULE, TRAINING, VALIDATION, CurvePlot, Series, Smoother
 from app.ui.run_compare import compare_runs
 from app.ui.widgets import fill_table, make_table, muted_label, section
 
@@ -442,6 +442,11 @@ class TrainingPanel(QWidget):
             plot.plan(float(epochs * per_epoch))
         for plot in (self.epoch_loss_plot, *self.metric_plots.values()):
             plot.plan(float(epochs))
+        # The epoch curves are made now: made when the first epoch ends, they cost the GUI thread
+        # ~10 ms just as training gets going.
+        for metric in ("loss", *data.get("metrics", ())):
+            for name in (metric, f"val_{metric}") if data.get("validation") else (metric,):
+                self._epoch_curve(name)
         notes = " ".join(data.get("notes") or [])
         self._set_status(f"Training on {data['samples']:,} samples ({data['backend']}). {notes}".strip())
 
@@ -465,14 +470,16 @@ class TrainingPanel(QWidget):
         epoch = float(data["epoch"])
         logs = data["logs"]
         for name, value in logs.items():
-            if not isinstance(value, (int, float)):
-                continue
-            metric = name.removeprefix("val_")
-            style = VALIDATION if name.startswith("val_") else TRAINING
-            label = "validation" if style == VALIDATION else "training"
-            plot = self.epoch_loss_plot if metric == "loss" else self._metric_plot(metric)
-            color = 0 if style == TRAINING else 1
-            plot.add_curve(LIVE + name, color, style, label).append(epoch, float(value))
+            if isinstance(value, (int, float)):
+                self._epoch_curve(name).append(epoch, float(value))
+
+    def _epoch_curve(self, name: str) -> Series:
+        """The live epoch curve of the log value ``name`` (``val_`` ones dashed), made when new."""
+        metric = name.removeprefix("val_")
+        plot = self.epoch_loss_plot if metric == "loss" else self._metric_plot(metric)
+        if name.startswith("val_"):
+            return plot.add_curve(LIVE + name, 1, VALIDATION, "validation")
+        return plot.add_curve(LIVE + name, 0, TRAINING, "training")
 
     def _show_progress(self) -> None:
         started, batch = self._started, self._last_batch

@@ -60,6 +60,7 @@ def test_digits_cnn_reaches_90_percent_validation_accuracy(copy_example):
     assert max(e.data["logs"]["val_accuracy"] for e in events if e.kind == "epoch_end") >= 0.9
     assert result.data["test"]["test_accuracy"] >= 0.85
     assert kinds(events)[0] == "started" and kinds(events)[-1] == "finished"
+    assert events[0].data["validation"] is True and events[0].data["metrics"] == ["accuracy"]
     assert kinds(events).count("epoch_end") == 6
     batch = next(e for e in events if e.kind == "batch_end")
     assert set(batch.data) >= {"epoch", "batch", "step", "logs", "lr", "samples_per_s"}

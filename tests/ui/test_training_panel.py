@@ -15,7 +15,9 @@ from PySide6.QtWidgets import QApplication
 
 from app.core.examples import example_path
 from app.core.project import Project, load_project
+from app.training import events as ev
 from app.training import runs
+from app.training.events import Event, EventQueue
 from app.ui.curves import CurvePlot, Series, Smoother, peak_decimate
 from app.ui.run_compare import architecture_differences
 from app.ui.theme import dark_palette
@@ -346,18 +348,19 @@ def test_peak_decimation_keeps_spikes_and_the_tail():
     assert len(short_x) == 500
 
 
+class Feed(EventQueue):
+    """Events put by hand, handed out as a session hands them out (its ``drain``, ``stop``, ``wait``)."""
+
+    def stop(self) -> None:
+        self.put(Event(ev.STOPPED, {"reason": "stopped", "message": "Stopped."}))
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return True
+
+
 def test_batch_events_wait_for_a_redraw_but_a_flood_is_filed_in_chunks(panel):
-    from app.training import events as ev
-    from app.training.events import Event, EventQueue
     from app.training.settings import TrainingSettings
     from app.ui.training_panel import MOST_UNFILED
-
-    class Feed(EventQueue):  # the events a session hands out, all waiting at once
-        def stop(self) -> None:
-            self.put(Event(ev.STOPPED, {"reason": "stopped", "message": "Stopped."}))
-
-        def wait(self, timeout: float | None = None) -> bool:
-            return True
 
     feed = Feed()
     feed.put(Event(ev.STARTED, {
@@ -377,3 +380,28 @@ def test_batch_events_wait_for_a_redraw_but_a_flood_is_filed_in_chunks(panel):
     panel._next_redraw = 0.0
     panel.drain_events()  # a redraw is due: everything taken goes into the curves
     assert panel.batch_loss_plot.point_count("live:raw") == 2000 and not panel._unfiled
+
+
+@pytest.mark.parametrize("validation", [True, False])
+def test_the_epoch_curves_are_made_when_the_run_starts_not_at_its_first_epoch(panel, validation):
+    from app.training.settings import TrainingSettings
+
+    feed = Feed()
+    feed.put(Event(ev.STARTED, {
+        "run_dir": "", "epochs": 2, "initial_epoch": 0, "steps_per_epoch": 10, "samples": 320,
+        "batch_size": 32, "metrics": ["mae"], "validation": validation, "loss": "mse", "notes": [],
+        "backend": "none"}))
+    panel.watch(feed, TrainingSettings.from_dict({"metrics": ["mae"]}))
+    panel._timer.stop()  # ticks by hand
+    panel.drain_events()
+    expected = {"live:loss", "live:val_loss"} if validation else {"live:loss"}
+    assert set(panel.epoch_loss_plot.series) == expected
+    mae = panel.metric_plots["mae"]
+    assert set(mae.series) == {name.replace("loss", "mae") for name in expected}
+    assert not mae.legend.isVisible()  # no points yet: no legend
+    feed.put(Event(ev.EPOCH_END, {"epoch": 1, "logs": {"loss": 0.5, "mae": 0.4, "val_loss": 0.6,
+                                                       "val_mae": 0.5}, "lr": 1e-3, "seconds": 1.0}))
+    feed.put(Event(ev.FINISHED, {"reason": "completed", "message": "Finished 1 epoch."}))
+    panel.drain_events()
+    assert mae.point_count("live:mae") == 1 and mae.point_count("live:val_mae") == 1  # made when new
+    assert panel.state == "finished"
