@@ -24,7 +24,7 @@ of process CPU time, all threads counted) shows the work the session adds
 regardless of what else runs.
 
     PYTHONPATH=. python bench/training_overhead.py               # 5 rounds of 4 epochs
-    PYTHONPATH=. python bench/training_overhead.py --rounds 160  # a median known to about +-1.5% (R, here)
+    PYTHONPATH=. python bench/training_overhead.py --rounds 160  # R known to about +-1.5% on a 2-vCPU VM
     PYTHONPATH=. python bench/training_overhead.py --rounds 9 --epochs 5 --tile 8
 """
 

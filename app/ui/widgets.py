@@ -165,6 +165,11 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]]) -> None:
                     item.setText(text)
                     item.setToolTip(text)
         table.resizeColumnsToContents()
+        # Sized to contents, the last column stops short of the edge (its header too): stretch it
+        # there again, unless the columns are already wider than the table.
+        if header.stretchLastSection() and header.length() < table.viewport().width():
+            header.setStretchLastSection(False)
+            header.setStretchLastSection(True)
     finally:
         table.setUpdatesEnabled(True)
     table.setCurrentItem(None)
