@@ -75,9 +75,10 @@ def spread(ratios: list[float]) -> str:
 def interval(ratios: list[float], draws: int = 2000) -> str:
     """A 95% bootstrap interval of the median of ``ratios``: how far the median itself may be off.
 
-    On a shared 2-vCPU machine plain ``fit`` against plain ``fit`` gives a
-    24-round median anywhere in about 0.95-1.05, so a median alone cannot
-    tell 0.96 from 0.98; this says how many rounds a verdict needs.
+    On a shared 2-vCPU machine even plain ``fit`` against plain ``fit`` varies
+    by 10% and more from round to round, so a 24-round median is only known to
+    a few percent: a median alone cannot tell 0.96 from 0.98. This says how
+    far it may be off, and so how many rounds a verdict needs.
     """
     if len(ratios) < 4:
         return "n/a"
