@@ -394,9 +394,8 @@ class Runner:
 
     def _validates(self, data: Any) -> bool:
         """True when every epoch ends with a validation pass (so its logs hold ``val_`` values)."""
-        if not isinstance(data, Dataset):
-            return getattr(data, "validation", None) is not None
-        return data.x_val is not None or bool(self.settings.validation_split)
+        arguments = self._fit_arguments(data)
+        return arguments.get("validation_data") is not None or bool(arguments.get("validation_split"))
 
     def _start_second_stage(self, model: Any, data: Any) -> None:
         self.stage = 2

@@ -527,7 +527,7 @@ class TrainingPanel(QWidget):
         self.batch_loss_plot.add_curve(LIVE + "raw", 0, FAINT)
         self.batch_loss_plot.add_curve(LIVE + "smoothed", 0, TRAINING, "smoothed")
         self.lr_plot.add_curve(LIVE + "lr", 0, TRAINING, "used")
-        self.epoch_loss_plot.add_curve(LIVE + "loss", 0, TRAINING, "training")
+        self._epoch_curve("loss")
         self._smoother = Smoother()
         self._started, self._last_batch, self._unfiled = {}, {}, []
         self._drawn_at.clear()  # no reference kept to a plot removed between runs
