@@ -31,12 +31,32 @@ class BatchLogsAsTheyCome(keras.callbacks.CallbackList):
 
     Its callbacks must not need Python floats at a batch end: ``Bridge``
     reads them a batch later; Keras's stock epoch-level callbacks ignore them.
+    The batch hooks go only to the callbacks that have them: they are
+    called hundreds of times a second, and most callbacks do nothing there.
     """
 
+    def __init__(self, callbacks: Any = None, **options: Any) -> None:
+        super().__init__(callbacks, **options)
+        self._at_batch_begin = [c for c in self.callbacks if _has_hook(c, "on_train_batch_begin")]
+        self._at_batch_end = [c for c in self.callbacks if _has_hook(c, "on_train_batch_end")]
+
+    def on_train_batch_begin(self, batch: int, logs: dict[str, Any] | None = None) -> None:
+        """Tell the callbacks that act at a batch's start."""
+        for callback in self._at_batch_begin:
+            callback.on_train_batch_begin(batch, logs or {})
+
     def on_train_batch_end(self, batch: int, logs: dict[str, Any] | None = None) -> None:
-        """Pass ``logs`` on unconverted."""
-        for callback in self.callbacks:
+        """Pass ``logs`` on unconverted, to the callbacks that act at a batch's end."""
+        for callback in self._at_batch_end:
             callback.on_train_batch_end(batch, logs)
+
+
+def _has_hook(callback: keras.callbacks.Callback, hook: str) -> bool:
+    """True when ``callback`` does something at ``hook`` (Keras's base class calls the old-style
+    ``on_batch_begin`` / ``on_batch_end`` from the training ones, so those count too)."""
+    base = keras.callbacks.Callback
+    old_style = hook.replace("_train", "")
+    return any(getattr(type(callback), name) is not getattr(base, name) for name in (hook, old_style))
 
 
 class Bridge(keras.callbacks.Callback):

@@ -171,3 +171,29 @@ def test_the_bridge_forwards_each_batch_once_later_with_python_floats():
     assert [batch for batch, _ in forwarded] == [0, 1, 2]
     assert all(type(logs["loss"]) is float and logs["note"] == "kept as it is" for _, logs in forwarded)
     assert [logs["loss"] for _, logs in forwarded] == pytest.approx([1.0, 0.5, 1 / 3])
+
+
+def test_batch_hooks_reach_the_callbacks_that_have_them_and_only_those():
+    import keras
+
+    from app.training.callbacks import BatchLogsAsTheyCome
+
+    calls: list[tuple[str, int]] = []
+
+    class AtBegin(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            calls.append(("begin", batch))
+
+    class OldStyle(keras.callbacks.Callback):  # Keras's base class routes the training hooks here
+        def on_batch_end(self, batch, logs=None):
+            calls.append(("old end", batch))
+
+    class Silent(keras.callbacks.Callback):
+        pass
+
+    hooks = BatchLogsAsTheyCome([AtBegin(), OldStyle(), Silent()], add_history=True)
+    hooks.on_train_batch_begin(0)
+    hooks.on_train_batch_end(0, {"loss": 1.0})
+    assert calls == [("begin", 0), ("old end", 0)]
+    assert [type(c).__name__ for c in hooks._at_batch_begin] == ["AtBegin"]
+    assert [type(c).__name__ for c in hooks._at_batch_end] == ["OldStyle"]
