@@ -50,11 +50,11 @@ DRAIN_INTERVAL_MS = 33
 EVENTS_PER_CHUNK = 1_000
 TICK_BUDGET_S = 0.006  # a tick takes events for this long at most, then lets the window paint
 MOST_UNFILED = 500  # batch events wait for the next redraw, but no more than this many (a flood)
-REDRAW_INTERVAL_S = 0.3  # the batch loss is redrawn at most this often (see _refresh_one_plot)
+REDRAW_INTERVAL_S = 0.5  # one plot is redrawn at most this often (see _refresh_one_plot)
 REDRAW_SHARE = 0.015  # ... and less often when redrawing would take more of the GUI thread than this
 MAX_REDRAW_INTERVAL_S = 1.0
 SLOW_PLOT_INTERVAL_S = 1.0  # the other plots (they change once an epoch, or only move a held rate on)
-PROGRESS_INTERVAL_S = 0.5  # the progress bar's text changes this often (its repaint is synchronous)
+PROGRESS_INTERVAL_S = 0.5  # the progress bar's text changes this often
 PROGRESS_STEPS = 1000
 ESTIMATED_STEPS_PER_EPOCH = 100  # for the schedule plot before the data is known
 IDLE_TEXT = "Press Start (F5) to train the model on the project's data."
@@ -407,10 +407,11 @@ class TrainingPanel(QWidget):
         While a model trains, a plot's refresh and paint take a few ms of the
         GUI thread (mostly pyqtgraph's Python, holding the GIL the training
         thread needs between its steps), and on a machine of few cores that
-        time is taken from training. So one plot is redrawn per tick at most:
-        the batch loss, the live one, every ``REDRAW_INTERVAL_S``, or less often
-        where its redraw costs more than ``REDRAW_SHARE`` of that wait (up to
-        ``MAX_REDRAW_INTERVAL_S``); the others at most every
+        time is taken from training. So one plot is redrawn at a time, the next
+        one ``REDRAW_INTERVAL_S`` later at the soonest, or later still where a
+        redraw costs more than ``REDRAW_SHARE`` of that wait (up to
+        ``MAX_REDRAW_INTERVAL_S``). They take turns: the batch loss, the live
+        one, whenever its turn comes; the others at most every
         ``SLOW_PLOT_INTERVAL_S``. The end of a run redraws them all.
         """
         now = time.monotonic()
@@ -489,13 +490,17 @@ class TrainingPanel(QWidget):
         epochs = max(int(started["epochs"]) - int(started["initial_epoch"]), 1)
         done = (int(batch["epoch"]) - 1 - int(started["initial_epoch"])) * per_epoch + int(batch["batch"])
         fraction = min(max(done / (per_epoch * epochs), 0.0), 1.0)
-        self.progress.setValue(round(fraction * PROGRESS_STEPS))
         elapsed = time.monotonic() - self._started_at
         left = elapsed * (1 - fraction) / fraction if fraction > 0 else math.nan
+        # A progress bar repaints at once (and alone) when its value moves; with updates held, the
+        # new value and text are painted once, with whatever else the window paints next.
+        self.progress.setUpdatesEnabled(False)
+        self.progress.setValue(round(fraction * PROGRESS_STEPS))
         self.progress.setFormat(
             f"Epoch {batch['epoch']}/{started['epochs']} · batch {batch['batch']}/{per_epoch} · "
             f"{batch['samples_per_s']:,.0f} samples/s · {_duration(left)} left"
         )
+        self.progress.setUpdatesEnabled(True)
 
     def _on_end(self, event: ev.Event) -> None:
         self._timer.stop()
