@@ -552,14 +552,8 @@ class Runner:
                 variable.assign(value)
 
     def _save_weights(self, name: str) -> None:
-        """Save the model's weights as ``name``, atomically (Keras writes a temporary file first)."""
-        target = self.folder.file(name)
-        temp = runs.temporary_twin(target)
-        try:
-            self.model.save_weights(str(temp))
-            temp.replace(target)
-        finally:
-            temp.unlink(missing_ok=True)
+        """Save the model's weights as ``name``, atomically."""
+        runs.write_through_twin(self.folder.file(name), lambda temp: self.model.save_weights(str(temp)))
 
     # -------------------------------------------------------------- ending
     def _finish(self, model: Any, data: Any, started: float) -> ev.Event:

@@ -30,7 +30,7 @@ import math
 import os
 import shutil
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -141,14 +141,23 @@ def temporary_twin(path: Path) -> Path:
     return path.with_name(f".{stem}.tmp{dot}{suffixes}")
 
 
-def copy_atomic(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` through a temporary file and a rename."""
+def write_through_twin(target: Path, write: Callable[[Path], object]) -> None:
+    """Let ``write`` make ``target``'s temporary twin, then rename it over ``target``.
+
+    A crash leaves the old file or the new one, whole; a failed write
+    leaves no temporary file behind.
+    """
     temp = temporary_twin(target)
     try:
-        shutil.copyfile(source, temp)
+        write(temp)
         temp.replace(target)
     finally:
         temp.unlink(missing_ok=True)
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` through a temporary file and a rename."""
+    write_through_twin(target, lambda temp: shutil.copyfile(source, temp))
 
 
 # --------------------------------------------------------------- optimizer
@@ -166,9 +175,7 @@ def save_optimizer_values(optimizer: Any, values: Sequence[Any], path: Path) -> 
     names = np.array([str(getattr(v, "path", v.name)) for v in optimizer.variables])
     buffer = io.BytesIO()
     np.savez(buffer, names=names, **arrays)
-    temp = path.with_name(f".{path.name}.tmp")
-    temp.write_bytes(buffer.getvalue())
-    os.replace(temp, path)
+    write_through_twin(path, lambda temp: temp.write_bytes(buffer.getvalue()))
 
 
 def load_optimizer_state(optimizer: Any, trainable_variables: Sequence[Any], path: Path) -> None:

@@ -293,3 +293,20 @@ def test_run_files_are_written_together_when_due_atomically_and_whole_at_the_end
     assert [row["epoch"] for row in runs.read_history(folder[0])] == [1, 2, 3, 4]
     assert json.loads((folder[0] / runs.STATE_FILE).read_text())["epoch"] == 4
     assert not [p.name for p in folder[0].iterdir() if p.name.startswith(".")]  # no temporary file left
+
+
+def test_a_file_written_through_its_twin_is_whole_or_untouched(tmp_path):
+    target = tmp_path / "last.weights.h5"
+    target.write_bytes(b"old")
+
+    def fails_halfway(temp: Path) -> None:
+        temp.write_bytes(b"ne")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        runs.write_through_twin(target, fails_halfway)
+    assert target.read_bytes() == b"old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.weights.h5"]  # no twin left behind
+    runs.write_through_twin(target, lambda temp: temp.write_bytes(b"new"))
+    assert target.read_bytes() == b"new"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["last.weights.h5"]
