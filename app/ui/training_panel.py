@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
+    QHeaderView,
     QProgressBar,
     QPushButton,
     QScrollArea,
@@ -120,10 +121,12 @@ class TrainingPanel(QWidget):
         self.metric_plots: dict[str, CurvePlot] = {}
         self._plot_grid = QGridLayout()
         self._plot_grid.setSpacing(6)
+        for column in (0, 1):  # two columns of equal width, whatever each plot's axis labels need
+            self._plot_grid.setColumnStretch(column, 1)
         for plot in (self.batch_loss_plot, self.epoch_loss_plot, self.lr_plot):
             self._add_plot(plot)
 
-        self.runs_table = make_table(("Run", "Status", "Epochs", "Best"))
+        self.runs_table = make_table(("Run", "Status", "Epochs", "Best (epoch)"))
         self.runs_table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.runs_table.setToolTip("Select runs to overlay their epoch curves; select two to compare them")
         self.runs_table.itemSelectionChanged.connect(self._on_runs_selected)
@@ -543,10 +546,15 @@ class TrainingPanel(QWidget):
         """Read the project's runs again into the runs list (selection kept by name)."""
         selected = set(self.selected_runs())
         self._runs = list_runs(self.project_path) if self.project_path else []
-        rows = [(run.name, run.status, str(run.epochs_done), _best_text(run.path)) for run in self._runs]
+        rows = [(_run_text(run), run.status, str(run.epochs_done), _best_text(run.path))
+                for run in self._runs]
         self.runs_table.blockSignals(True)
         fill_table(self.runs_table, rows)
+        # The best value takes the width left and is cut short there (whole in its tooltip), rather
+        # than hiding behind a horizontal scroll bar when the side panel is narrow.
+        self.runs_table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         for row, run in enumerate(self._runs):
+            self.runs_table.item(row, 0).setToolTip(f"{run.path}\n{run.message}".strip())
             if run.name in selected:
                 self.runs_table.selectRow(row)
         self.runs_table.blockSignals(False)
@@ -634,11 +642,20 @@ class TrainingPanel(QWidget):
         return self.comparison
 
 
+def _run_text(run: RunInfo, today: str | None = None) -> str:
+    """``#3 · 18:45`` for a run started today, ``#3 · 11-23 18:45`` before (its folder is the tooltip)."""
+    day, _, clock = run.started.partition("T")  # 2026-11-23T18:45:01
+    if len(day) != 10 or len(clock) < 5:
+        return run.name
+    today = today or time.strftime("%Y-%m-%d")
+    return f"#{run.number} · {clock[:5]}" if day == today else f"#{run.number} · {day[5:]} {clock[:5]}"
+
+
 def _best_text(folder: Path) -> str:
-    """``val_loss 0.0123 (epoch 4)`` from a run's ``run.json``, or empty."""
+    """``val_loss 0.0123 (4)`` from a run's ``run.json``, or empty."""
     try:
         best = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")).get("best") or {}
-        return f"{best['monitor']} {best['value']:.4g} (epoch {best['epoch']})"
+        return f"{best['monitor']} {best['value']:.4g} ({best['epoch']})"
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return ""
 

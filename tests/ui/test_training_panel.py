@@ -80,6 +80,8 @@ def test_a_run_fills_the_curves_and_the_progress_and_ends_finished(qtbot, panel,
     assert panel.progress.value() == PROGRESS_STEPS
     assert panel.start_button.isEnabled() and not panel.stop_button.isEnabled()
     assert [run.status for run in panel.runs] == ["finished"]
+    assert panel.runs_table.item(0, 0).text().startswith("#1 · ")  # number, then when it started
+    assert panel.runs[0].name in panel.runs_table.item(0, 0).toolTip()
     assert panel.runs_table.item(0, 2).text() == "3"
     assert panel.runs_table.item(0, 3).text().startswith("val_loss ")
 
@@ -405,3 +407,15 @@ def test_the_epoch_curves_are_made_when_the_run_starts_not_at_its_first_epoch(pa
     panel.drain_events()
     assert mae.point_count("live:mae") == 1 and mae.point_count("live:val_mae") == 1  # made when new
     assert panel.state == "finished"
+
+
+def test_a_run_is_named_by_its_number_and_start_with_the_day_unless_today(tmp_path):
+    from app.core.runs import RunInfo
+    from app.ui.training_panel import _run_text
+
+    run = RunInfo(path=tmp_path / "003-20261123-184501", number=3, status="finished",
+                  started="2026-11-23T18:45:01")
+    assert _run_text(run, today="2026-11-23") == "#3 · 18:45"
+    assert _run_text(run, today="2026-11-24") == "#3 · 11-23 18:45"
+    undated = RunInfo(path=tmp_path / "004-x", number=4, status="failed")
+    assert _run_text(undated, today="2026-11-24") == "004-x"
