@@ -55,8 +55,11 @@ def _has_hook(callback: keras.callbacks.Callback, hook: str) -> bool:
     """True when ``callback`` does something at ``hook`` (Keras's base class calls the old-style
     ``on_batch_begin`` / ``on_batch_end`` from the training ones, so those count too)."""
     base = keras.callbacks.Callback
-    old_style = hook.replace("_train", "")
-    return any(getattr(type(callback), name) is not getattr(base, name) for name in (hook, old_style))
+    for name in (hook, hook.replace("_train", "")):
+        method = getattr(callback, name)
+        if getattr(method, "__func__", method) is not getattr(base, name):  # a method or a function set
+            return True
+    return False
 
 
 class Bridge(keras.callbacks.Callback):

@@ -191,9 +191,11 @@ def test_batch_hooks_reach_the_callbacks_that_have_them_and_only_those():
     class Silent(keras.callbacks.Callback):
         pass
 
-    hooks = BatchLogsAsTheyCome([AtBegin(), OldStyle(), Silent()], add_history=True)
+    patched = Silent()  # a hook set on the instance counts too
+    patched.on_train_batch_end = lambda batch, logs=None: calls.append(("patched end", batch))
+    hooks = BatchLogsAsTheyCome([AtBegin(), OldStyle(), Silent(), patched], add_history=True)
     hooks.on_train_batch_begin(0)
     hooks.on_train_batch_end(0, {"loss": 1.0})
-    assert calls == [("begin", 0), ("old end", 0)]
+    assert calls == [("begin", 0), ("old end", 0), ("patched end", 0)]
     assert [type(c).__name__ for c in hooks._at_batch_begin] == ["AtBegin"]
-    assert [type(c).__name__ for c in hooks._at_batch_end] == ["OldStyle"]
+    assert [type(c).__name__ for c in hooks._at_batch_end] == ["OldStyle", "Silent"]

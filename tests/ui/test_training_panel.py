@@ -409,6 +409,24 @@ def test_the_epoch_curves_are_made_when_the_run_starts_not_at_its_first_epoch(pa
     assert panel.state == "finished"
 
 
+def test_the_progress_bar_shows_where_the_run_is_and_is_painted_again(panel):
+    from app.training.settings import TrainingSettings
+
+    feed = Feed()
+    feed.put(Event(ev.STARTED, {
+        "run_dir": "", "epochs": 2, "initial_epoch": 0, "steps_per_epoch": 10, "samples": 320,
+        "batch_size": 32, "metrics": [], "validation": False, "loss": "mse", "notes": [],
+        "backend": "none"}))
+    feed.put(Event(ev.BATCH_END, {"epoch": 1, "batch": 5, "step": 5, "lr": 1e-3, "samples_per_s": 1234.0,
+                                  "logs": {"loss": 0.5}}))
+    panel.watch(feed, TrainingSettings.from_dict({}))
+    panel._timer.stop()  # ticks by hand
+    panel.drain_events()
+    assert panel.progress.format().startswith("Epoch 1/2 · batch 5/10 · 1,234 samples/s · ")
+    assert panel.progress.value() == PROGRESS_STEPS // 4  # 5 of 20 batches
+    assert panel.progress.updatesEnabled()  # held only while value and text change
+
+
 def test_a_run_is_named_by_its_number_and_start_with_the_day_unless_today(tmp_path):
     from app.core.runs import RunInfo
     from app.ui.training_panel import _run_text
