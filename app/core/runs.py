@@ -47,6 +47,7 @@ class RunInfo:
     final: dict[str, float] = field(default_factory=dict)
     test: dict[str, float] = field(default_factory=dict)
     continued_from: str | None = None
+    best: dict[str, Any] = field(default_factory=dict)  # monitor, value, epoch (empty before one)
 
     @property
     def name(self) -> str:
@@ -79,6 +80,7 @@ def read_run(folder: str | os.PathLike[str]) -> RunInfo | None:
         started=str(data.get("started", "")), ended=str(data.get("ended", "")),
         epochs_done=int(data.get("epochs_done", 0) or 0), final=dict(data.get("final") or {}),
         test=dict(data.get("test") or {}), continued_from=data.get("continued_from"),
+        best=dict(data["best"]) if isinstance(data.get("best"), dict) else {},
     )
 
 

@@ -15,7 +15,6 @@ in settings and architecture.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from collections.abc import Mapping
@@ -39,7 +38,7 @@ from PySide6.QtWidgets import (
 
 from app.core.project import Project, project_from_dict
 from app.training import events as ev
-from app.training.runs import RUN_FILE, RunInfo, list_runs, read_history, read_run
+from app.training.runs import RunInfo, list_runs, read_history, read_run
 from app.training.schedules import schedule_points
 from app.training.session import PAUSED, RUNNING, STOPPING, TrainingSession
 from app.training.settings import TrainingSettings
@@ -546,7 +545,7 @@ class TrainingPanel(QWidget):
         """Read the project's runs again into the runs list (selection kept by name)."""
         selected = set(self.selected_runs())
         self._runs = list_runs(self.project_path) if self.project_path else []
-        rows = [(_run_text(run), run.status, str(run.epochs_done), _best_text(run.path))
+        rows = [(_run_text(run), run.status, str(run.epochs_done), _best_text(run))
                 for run in self._runs]
         self.runs_table.blockSignals(True)
         fill_table(self.runs_table, rows)
@@ -651,12 +650,12 @@ def _run_text(run: RunInfo, today: str | None = None) -> str:
     return f"#{run.number} · {clock[:5]}" if day == today else f"#{run.number} · {day[5:]} {clock[:5]}"
 
 
-def _best_text(folder: Path) -> str:
-    """``val_loss 0.0123 (4)`` from a run's ``run.json``, or empty."""
+def _best_text(run: RunInfo) -> str:
+    """``val_loss 0.0123 (4)``: the run's best epoch by its checkpoint's monitor, or empty."""
+    best = run.best
     try:
-        best = json.loads((folder / RUN_FILE).read_text(encoding="utf-8")).get("best") or {}
         return f"{best['monitor']} {best['value']:.4g} ({best['epoch']})"
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (KeyError, TypeError, ValueError):
         return ""
 
 
